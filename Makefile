@@ -1,0 +1,37 @@
+# Capstan — the two commands that matter: `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := libgit2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config git ca-certificates python3 python3-yaml python3-jsonschema
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CAPSTAN := .build/debug/capstan
+
+.PHONY: deps build test demo bench clean
+
+## Install the Debian packages that are missing (as root or through sudo).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: all present"; fi
+
+build: deps
+	$(SWIFT) build
+
+test: build
+	$(SWIFT) test
+
+## For now: validate the examples and plan them from a scratch Git repository.
+demo: build
+	@scripts/demo.sh $(CAPSTAN)
+
+## Benchmarks, built in release mode; figures are ratios against a baseline measured in the same run.
+bench: deps
+	$(SWIFT) build -c release --product capstan-bench
+	.build/release/capstan-bench --output bench/results.json
+
+clean:
+	rm -rf .build

@@ -1,0 +1,72 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Strict settings shared by every Capstan target: Swift 6 mode, explicit imports.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Capstan",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "capstan", targets: ["capstan"]),
+        .executable(name: "capstan-bench", targets: ["CapstanBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .target(name: "CapstanCore", swiftSettings: strict),
+        .target(
+            name: "CapstanConfig",
+            dependencies: ["CapstanCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(name: "CapstanGit", dependencies: ["CapstanCore", "CLibGit2"], swiftSettings: strict),
+        .target(name: "CapstanTesting", dependencies: ["CapstanCore"], swiftSettings: strict),
+        .target(
+            name: "CapstanCLI",
+            dependencies: [
+                "CapstanCore", "CapstanConfig", "CapstanGit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "capstan", dependencies: ["CapstanCLI"], swiftSettings: strict),
+        .executableTarget(
+            name: "CapstanBench",
+            dependencies: ["CapstanCore", "CapstanGit", "CapstanTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CapstanCoreTests",
+            dependencies: ["CapstanCore", "CapstanTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CapstanConfigTests",
+            dependencies: ["CapstanConfig", "CapstanCore", "CapstanTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CapstanGitTests",
+            dependencies: ["CapstanGit", "CapstanCore", "CapstanTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CapstanCLITests",
+            dependencies: ["CapstanCLI", "CapstanCore", "CapstanTesting"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+import CapstanCLI
+
+await Capstan.start()
