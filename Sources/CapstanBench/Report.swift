@@ -1,0 +1,65 @@
+import Foundation
+
+/// The results of one run: a table for people, JSON for CI.
+struct Report: Codable {
+    struct Machine: Codable {
+        let cores: Int
+        let memoryGB: Double
+        let os: String
+        let date: String
+
+        enum CodingKeys: String, CodingKey {
+            case cores, memoryGB = "memory_gb", os, date
+        }
+
+        static func current() -> Machine {
+            let info = ProcessInfo.processInfo
+            return Machine(
+                cores: info.activeProcessorCount,
+                memoryGB: (Double(info.physicalMemory) / 1_073_741_824 * 10).rounded() / 10,
+                os: info.operatingSystemVersionString,
+                date: ISO8601DateFormatter().string(from: Date()))
+        }
+    }
+
+    struct Scenario: Codable {
+        let name: String
+        let ours: Timing
+        let baseline: Timing
+        /// baseline median / our median: how many times faster we are.
+        let ratio: Double
+        let goal: String
+
+        init(name: String, ours: Timing, baseline: Timing, goal: String) {
+            self.name = name
+            self.ours = ours
+            self.baseline = baseline
+            self.ratio = ours.medianMs > 0 ? (baseline.medianMs / ours.medianMs * 10).rounded() / 10 : 0
+            self.goal = goal
+        }
+    }
+
+    let machine: Machine
+    let scenarios: [Scenario]
+
+    /// `scenario | ours | baseline | ratio`, times as median (p99) in milliseconds.
+    func table() -> String {
+        let rows = [["scenario", "ours ms median (p99)", "baseline ms median (p99)", "ratio", "goal"]]
+            + scenarios.map { [$0.name, Self.format($0.ours), Self.format($0.baseline), String(format: "%.1fx", $0.ratio), $0.goal] }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " | ")
+        }.joined(separator: "\n")
+    }
+
+    func write(to file: URL) throws {
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(self).write(to: file)
+    }
+
+    private static func format(_ timing: Timing) -> String {
+        String(format: "%.3f (%.3f)", timing.medianMs, timing.p99Ms)
+    }
+}

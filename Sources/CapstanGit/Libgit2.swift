@@ -1,0 +1,86 @@
+import CLibGit2
+import CapstanCore
+import Foundation
+
+/// Process-wide libgit2 setup.
+enum Libgit2 {
+    /// A static let runs its initializer exactly once, lazily and thread-safely — so does
+    /// `git_libgit2_init`. We never call `git_libgit2_shutdown`: the daemon uses Git until it exits.
+    private static let initialized: Bool = {
+        let count = git_libgit2_init()
+        // Owner validation (safe.directory) is off. It protects people who run git inside
+        // folders that another user controls; here every mirror is created by this process
+        // in its own cache, GitRepository only opens paths the operator configured, and
+        // libgit2 runs no hooks. A daemon whose cache sits on a volume created by a different
+        // uid (containers, CI) would otherwise refuse its own mirrors. The option is global
+        // to the process, and CapstanGit is the only module that links libgit2.
+        _ = capstan_git_set_owner_validation(0)
+        return count > 0
+    }()
+
+    /// Call before any libgit2 use; cheap after the first call.
+    static func ensureInitialized() {
+        _ = initialized
+    }
+}
+
+/// Owns one `git_repository*`. Not Sendable: only the worker queue that owns it touches it.
+final class RepositoryHandle {
+    let pointer: OpaquePointer
+
+    init(_ pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit {
+        git_repository_free(pointer)
+    }
+
+    /// Opens the repository at exactly `path` (no search upward), bare or not.
+    static func open(_ path: String, context: GitContext, code: GitError.Code) throws(GitError) -> RepositoryHandle {
+        Libgit2.ensureInitialized()
+        var repo: OpaquePointer?
+        let flags = GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue
+        let rc = git_repository_open_ext(&repo, path, flags, nil)
+        guard rc == 0, let repo else {
+            throw context.failure(rc, "open", code: code)
+        }
+        return RepositoryHandle(repo)
+    }
+}
+
+extension CommitID {
+    /// The libgit2 form of this id.
+    var oid: git_oid {
+        var oid = git_oid()
+        hex.withCString { _ = git_oid_fromstrn(&oid, $0, 40) }
+        return oid
+    }
+
+    /// Formats with `git_oid_fmt` into our own buffer (`git_oid_tostr_s` uses per-thread storage).
+    init(oid: UnsafePointer<git_oid>) {
+        var buffer = [CChar](repeating: 0, count: 41)
+        git_oid_fmt(&buffer, oid)
+        // git_oid_fmt always writes 40 lowercase hex digits.
+        self = CommitID(String(decoding: buffer.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self))!
+    }
+}
+
+/// Paths and names from libgit2 are bytes. They are decoded leniently: invalid UTF-8 becomes
+/// U+FFFD, so a non-UTF-8 path never crashes us, but it cannot be read back by that name.
+func lossyString(_ pointer: UnsafePointer<CChar>?) -> String {
+    guard let pointer else { return "" }
+    let bytes = UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Runs `body` with a C `git_strarray` of copies of `strings`, freed afterwards.
+func withStrArray<T>(_ strings: [String], _ body: (UnsafePointer<git_strarray>) throws(GitError) -> T) throws(GitError) -> T {
+    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    var array = copies
+    return try array.withUnsafeMutableBufferPointer { (buffer) throws(GitError) -> T in
+        var strarray = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+        return try body(&strarray)
+    }
+}
