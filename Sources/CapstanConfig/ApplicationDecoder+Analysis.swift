@@ -3,7 +3,7 @@ import Yams
 
 extension ApplicationDecoder {
     static func decodeAnalysis(_ with: Fields, _ r: YAMLReader) -> AnalysisOptions? {
-        let duration = with.required("duration", r.duration)
+        let duration = with.required("duration", r.positiveDuration)
         let metrics = with.required("metrics") { node, path in r.list(node, path) { decodeMetric($0, $1, r) } }
         let score = { (node: Node, path: FieldPath) in r.double(node, path, in: 0...100) }
         let pass = with.optional("passScore", score) ?? 95
@@ -27,7 +27,7 @@ extension ApplicationDecoder {
         var m = MetricSpec(name: name, provider: provider, query: query)
         let count = { (node: Node, path: FieldPath) in r.int(node, path, in: 0...10_000) }
         m.strategy = f.optional("strategy") { r.choice($0, $1, AnalysisStrategy.self) } ?? m.strategy
-        m.interval = f.optional("interval", r.duration) ?? m.interval
+        m.interval = f.optional("interval", r.positiveDuration) ?? m.interval
         m.initialDelay = f.optional("initialDelay", r.duration) ?? m.initialDelay
         if let expected = f.optional("expected", { r.mapping($0, $1, known: ConfigSchema.expected) }) {
             m.expectedMin = expected.optional("min") { r.double($0, $1) }
@@ -38,6 +38,9 @@ extension ApplicationDecoder {
         }
         if m.strategy == .threshold, m.expectedMin == nil, m.expectedMax == nil {
             r.error("a threshold metric needs expected.min or expected.max", at: node, path.key("expected"))
+        } else if m.strategy != .threshold, f.has("expected") {
+            r.error("expected bounds only apply to strategy threshold; this metric is \(m.strategy.rawValue)",
+                    at: f.node("expected"), path.key("expected"))
         }
         m.failureLimit = f.optional("failureLimit", count) ?? m.failureLimit
         m.inconclusiveLimit = f.optional("inconclusiveLimit", count) ?? m.inconclusiveLimit

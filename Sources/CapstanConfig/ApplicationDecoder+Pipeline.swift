@@ -3,7 +3,40 @@ import Yams
 
 extension ApplicationDecoder {
     static func decodePipeline(_ node: Node, _ path: FieldPath, _ r: YAMLReader) -> [StageSpec]? {
-        r.list(node, path) { item, itemPath in decodeStage(item, itemPath, r) }
+        guard let stages = r.list(node, path, { item, itemPath in decodeStage(item, itemPath, r) }) else { return nil }
+        // Order checks only make sense when every stage decoded, so indices match the file.
+        if case .sequence(let items) = node, items.count == stages.count {
+            checkOrder(stages, items: Array(items), path, r)
+        }
+        return stages
+    }
+
+    /// A stage may only use a variant an earlier stage started (and no clean stage stopped since).
+    private static func checkOrder(_ stages: [StageSpec], items: [Node], _ path: FieldPath, _ r: YAMLReader) {
+        var running: Set<String> = []
+        for (index, stage) in stages.enumerated() {
+            func need(_ variant: String, _ starter: StageKind, for what: String) {
+                guard !running.contains(variant) else { return }
+                r.error("\(what) needs a \(starter.rawValue) stage before it", at: items[index], path.index(index))
+            }
+            switch stage.options {
+            case .rollout where stage.kind == .canaryRollout: running.insert("canary")
+            case .rollout: running.insert("baseline")
+            case .trafficRouting(let weights):
+                if weights.canary > 0 { need("canary", .canaryRollout, for: "canary traffic") }
+                if weights.baseline > 0 { need("baseline", .baselineRollout, for: "baseline traffic") }
+            case .analysis(let analysis):
+                for metric in analysis.metrics where metric.strategy == .canaryBaseline || metric.strategy == .canaryPrimary {
+                    need("canary", .canaryRollout, for: "metric \(metric.name) (\(metric.strategy.rawValue))")
+                    if metric.strategy == .canaryBaseline {
+                        need("baseline", .baselineRollout, for: "metric \(metric.name) (canary-baseline)")
+                    }
+                }
+            default:
+                if stage.kind == .canaryClean { running.remove("canary") }
+                if stage.kind == .baselineClean { running.remove("baseline") }
+            }
+        }
     }
 
     static func decodeStage(_ node: Node, _ path: FieldPath, _ r: YAMLReader) -> StageSpec? {
@@ -14,7 +47,7 @@ extension ApplicationDecoder {
                     at: fields.node("stage"), path.key("stage"))
             return nil
         }
-        let timeout = fields.optional("timeout", r.duration)
+        let timeout = fields.optional("timeout", r.positiveDuration)
         let known = ConfigSchema.stageOptions[kind] ?? []
         let withPath = path.key("with")
         let options: StageOptions?
@@ -49,7 +82,7 @@ extension ApplicationDecoder {
         case .trafficRouting:
             return trafficWeights(with, r).map(StageOptions.trafficRouting)
         case .wait:
-            return with.required("duration", r.duration).map { .wait(duration: $0) }
+            return with.required("duration", r.positiveDuration).map { .wait(duration: $0) }
         case .waitApproval:
             return .waitApproval(WaitApprovalOptions(
                 approvers: with.optional("approvers", r.stringList) ?? [],
@@ -57,7 +90,7 @@ extension ApplicationDecoder {
         case .scriptRun:
             let run = with.required("run", r.nonEmptyString)
             let env = with.optional("env", r.stringMap) ?? [:]
-            let timeout = with.optional("timeout", r.duration)
+            let timeout = with.optional("timeout", r.positiveDuration)
             return run.map { .scriptRun(ScriptRunOptions(run: $0, env: env, timeout: timeout)) }
         case .analysis:
             return decodeAnalysis(with, r).map(StageOptions.analysis)

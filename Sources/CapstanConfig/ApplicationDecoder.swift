@@ -34,8 +34,8 @@ public enum ApplicationDecoder {
             guard let fields = r.mapping(node, path, known: ConfigSchema.rollback) else { return nil }
             return RollbackPolicy(auto: fields.optional("auto", r.bool) ?? true)
         } ?? RollbackPolicy()
-        if strategy == .pipeline, pipeline.isEmpty, !doc.has("pipeline") {
-            r.error("strategy pipeline needs a pipeline", at: doc.node("strategy"), .root.key("strategy"))
+        if strategy == .pipeline, pipeline.isEmpty {
+            r.error("strategy pipeline needs a pipeline with at least one stage", at: doc.node("strategy"), .root.key("strategy"))
         }
         guard let name, let manifests else { return nil }
         return Application(name: name, labels: labels, platform: platform, target: target, manifests: manifests,
@@ -82,6 +82,9 @@ public struct DecodedApplication: Sendable {
     public var diagnostics: [ConfigDiagnostic]
     /// Field path (`manifests[0]`) → line and column.
     public var locations: [String: SourceLocation]
+
+    /// The application when its file has no problem at all.
+    public var validValue: Application? { diagnostics.isEmpty ? value : nil }
 
     init(value: Application?, diagnostics: [ConfigDiagnostic], locations: [String: Mark]) {
         self.value = value

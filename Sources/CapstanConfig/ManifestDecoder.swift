@@ -35,7 +35,7 @@ public enum ManifestDecoder {
         let name = doc.required("name", r.name)
         let command = doc.required("command") { node, path -> [String]? in
             guard let argv = r.list(node, path, r.string) else { return nil }
-            guard !argv.isEmpty, !argv[0].isEmpty else {
+            guard let program = argv.first, !program.trimmingCharacters(in: .whitespaces).isEmpty else {
                 r.error("needs at least the program to run", at: node, path)
                 return nil
             }
@@ -54,7 +54,7 @@ public enum ManifestDecoder {
                 }
                 return text
             }
-            return HealthCheck(http: http, timeout: f.optional("timeout", r.duration) ?? .seconds(10))
+            return HealthCheck(http: http, timeout: f.optional("timeout", r.positiveDuration) ?? .seconds(10))
         } ?? HealthCheck()
         guard let name, let command, let port else { return nil }
         return ProcessService(name: name, command: command, env: env, replicas: replicas, port: port, health: health)

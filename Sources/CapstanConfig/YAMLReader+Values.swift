@@ -120,6 +120,16 @@ extension YAMLReader {
         return value
     }
 
+    /// A duration longer than zero (intervals, timeouts, waits: zero would spin or fail at once).
+    func positiveDuration(_ node: Node, _ path: FieldPath) -> Duration? {
+        guard let value = duration(node, path) else { return nil }
+        guard value > .zero else {
+            error("must be longer than 0s", at: node, path)
+            return nil
+        }
+        return value
+    }
+
     /// One of a fixed set of words, with a "did you mean" hint for typos.
     func choice<T: RawRepresentable & CaseIterable>(_ node: Node, _ path: FieldPath, _ type: T.Type) -> T?
     where T.RawValue == String {

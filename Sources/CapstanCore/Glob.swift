@@ -19,6 +19,10 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
         guard !pattern.hasPrefix("/") else {
             throw SyntaxError(message: "glob \"\(pattern)\" is absolute; globs are relative to the repository root")
         }
+        let parts = pattern.split(separator: "/", omittingEmptySubsequences: false)
+        guard !parts.contains(where: { $0 == "." || $0 == ".." }) else {
+            throw SyntaxError(message: "glob \"\(pattern)\" has a . or .. segment; globs are relative to the repository root")
+        }
         var text = pattern
         if text.hasSuffix("/") { text += "**" }
         self.pattern = pattern
