@@ -64,7 +64,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CapstanCLITests",
-            dependencies: ["CapstanCLI", "CapstanCore", "CapstanTesting"],
+            dependencies: [
+                "CapstanCLI", "CapstanCore", "CapstanTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
     ],

@@ -5,7 +5,7 @@ public struct Capstan: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "capstan",
         abstract: "GitOps continuous delivery: from a commit to a live, verified release.",
-        subcommands: [Validate.self, Version.self]
+        subcommands: [Validate.self, Plan.self, Version.self]
     )
 
     public init() {}
