@@ -1,7 +1,8 @@
 public import ArgumentParser
+import CapstanGit
 
 extension Capstan {
-    /// `capstan version`: prints the version of Capstan.
+    /// `capstan version`: prints the version of Capstan and of the libgit2 it links.
     public struct Version: ParsableCommand {
         public static let configuration = CommandConfiguration(abstract: "Print the version of Capstan.")
 
@@ -11,7 +12,12 @@ extension Capstan {
         public init() {}
 
         public func run() {
-            print("capstan \(Self.current)")
+            execute(console: .standard())
+        }
+
+        /// Prints the version line.
+        public func execute(console: Console) {
+            console.out("capstan \(Self.current) (libgit2 \(GitLibrary.version))")
         }
     }
 }

@@ -84,3 +84,13 @@ func withStrArray<T>(_ strings: [String], _ body: (UnsafePointer<git_strarray>) 
         return try body(&strarray)
     }
 }
+
+/// Facts about the libgit2 this build links, for `capstan version` and bug reports.
+public enum GitLibrary {
+    /// The linked libgit2's version, e.g. `1.5.1`.
+    public static var version: String {
+        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        git_libgit2_version(&major, &minor, &patch)
+        return "\(major).\(minor).\(patch)"
+    }
+}
