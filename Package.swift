@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -32,6 +33,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "CapstanGit", dependencies: ["CapstanCore", "CLibGit2"], swiftSettings: strict),
+        .target(
+            name: "CapstanStore",
+            dependencies: ["CapstanCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(name: "CapstanPluginKit", dependencies: ["CapstanCore"], swiftSettings: strict),
         .target(name: "CapstanTesting", dependencies: ["CapstanCore"], swiftSettings: strict),
         .target(
             name: "CapstanCLI",
@@ -60,6 +67,16 @@ let package = Package(
         .testTarget(
             name: "CapstanGitTests",
             dependencies: ["CapstanGit", "CapstanCore", "CapstanTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CapstanStoreTests",
+            dependencies: ["CapstanStore", "CapstanCore", "CapstanTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CapstanPluginKitTests",
+            dependencies: ["CapstanPluginKit", "CapstanCore", "CapstanTesting"],
             swiftSettings: strict
         ),
         .testTarget(
