@@ -39,6 +39,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "CapstanPluginKit", dependencies: ["CapstanCore"], swiftSettings: strict),
+        .target(
+            name: "CapstanEngine",
+            dependencies: ["CapstanCore", "CapstanConfig", "CapstanGit", "CapstanPluginKit"],
+            swiftSettings: strict
+        ),
         .target(name: "CapstanTesting", dependencies: ["CapstanCore"], swiftSettings: strict),
         .target(
             name: "CapstanCLI",
@@ -51,7 +56,10 @@ let package = Package(
         .executableTarget(name: "capstan", dependencies: ["CapstanCLI"], swiftSettings: strict),
         .executableTarget(
             name: "CapstanBench",
-            dependencies: ["CapstanCore", "CapstanGit", "CapstanTesting"],
+            dependencies: [
+                "CapstanCore", "CapstanGit", "CapstanTesting", "CapstanStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -77,6 +85,11 @@ let package = Package(
         .testTarget(
             name: "CapstanPluginKitTests",
             dependencies: ["CapstanPluginKit", "CapstanCore", "CapstanTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CapstanEngineTests",
+            dependencies: ["CapstanEngine", "CapstanCore", "CapstanGit", "CapstanPluginKit", "CapstanTesting"],
             swiftSettings: strict
         ),
         .testTarget(

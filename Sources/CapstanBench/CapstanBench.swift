@@ -5,7 +5,7 @@ import Foundation
 struct CapstanBench {
     /// Every scenario, in the order they run; add new ones here.
     static func scenarios() -> [any Scenario] {
-        [ChangedPathsScenario()]
+        [ChangedPathsScenario(), EventAppendScenario.onePerWrite, EventAppendScenario.batched]
     }
 
     static func main() async {
@@ -25,7 +25,8 @@ struct CapstanBench {
             try await scenario.prepare()
             let ours = try await measure(warmup: options.warmup, iterations: options.iterations) { try await scenario.ours() }
             let baseline = try await measure(warmup: options.warmup, iterations: options.iterations) { try await scenario.baseline() }
-            results.append(Report.Scenario(name: scenario.name, ours: ours, baseline: baseline, goal: scenario.goal))
+            results.append(Report.Scenario(
+                name: scenario.name, ours: ours, baseline: baseline, goal: scenario.goal, items: scenario.itemsPerOp))
         }
         let report = Report(machine: .current(), scenarios: results)
         print(report.table())

@@ -29,13 +29,33 @@ struct Report: Codable {
         /// baseline median / our median: how many times faster we are.
         let ratio: Double
         let goal: String
+        /// Items per second at the medians, for scenarios whose op moves many items; absent otherwise.
+        let throughput: Throughput?
 
-        init(name: String, ours: Timing, baseline: Timing, goal: String) {
+        init(name: String, ours: Timing, baseline: Timing, goal: String, items: (count: Int, unit: String)? = nil) {
             self.name = name
             self.ours = ours
             self.baseline = baseline
-            self.ratio = ours.medianMs > 0 ? (baseline.medianMs / ours.medianMs * 10).rounded() / 10 : 0
+            self.ratio = ours.medianMs > 0 ? (baseline.medianMs / ours.medianMs * 100).rounded() / 100 : 0
             self.goal = goal
+            self.throughput = items.map { Throughput(count: $0.count, unit: $0.unit, ours: ours, baseline: baseline) }
+        }
+    }
+
+    struct Throughput: Codable {
+        let unit: String
+        let oursPerSecond: Double
+        let baselinePerSecond: Double
+
+        enum CodingKeys: String, CodingKey {
+            case unit, oursPerSecond = "ours_per_second", baselinePerSecond = "baseline_per_second"
+        }
+
+        init(count: Int, unit: String, ours: Timing, baseline: Timing) {
+            func perSecond(_ timing: Timing) -> Double { timing.medianMs > 0 ? (Double(count) / timing.medianMs * 1000).rounded() : 0 }
+            self.unit = unit
+            self.oursPerSecond = perSecond(ours)
+            self.baselinePerSecond = perSecond(baseline)
         }
     }
 
@@ -44,8 +64,11 @@ struct Report: Codable {
 
     /// `scenario | ours | baseline | ratio`, times as median (p99) in milliseconds.
     func table() -> String {
-        let rows = [["scenario", "ours ms median (p99)", "baseline ms median (p99)", "ratio", "goal"]]
-            + scenarios.map { [$0.name, Self.format($0.ours), Self.format($0.baseline), String(format: "%.1fx", $0.ratio), $0.goal] }
+        let rows = [["scenario", "ours ms median (p99)", "baseline ms median (p99)", "ratio", "goal", "ours / baseline per s"]]
+            + scenarios.map {
+                [$0.name, Self.format($0.ours), Self.format($0.baseline), String(format: "%.2fx", $0.ratio), $0.goal,
+                 $0.throughput.map(Self.format) ?? ""]
+            }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " | ")
@@ -57,6 +80,10 @@ struct Report: Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(self).write(to: file)
+    }
+
+    private static func format(_ throughput: Throughput) -> String {
+        String(format: "%.0f / %.0f ", throughput.oursPerSecond, throughput.baselinePerSecond) + throughput.unit
     }
 
     private static func format(_ timing: Timing) -> String {

@@ -12,6 +12,12 @@ protocol Scenario {
     func ours() async throws
     /// One run of the baseline.
     func baseline() async throws
+    /// When one run moves many items (events, rows): how many, and what to call them in the report.
+    var itemsPerOp: (count: Int, unit: String)? { get }
+}
+
+extension Scenario {
+    var itemsPerOp: (count: Int, unit: String)? { nil }
 }
 
 /// Median and tail of a set of timings.

@@ -1,0 +1,123 @@
+import CapstanConfig
+import CapstanCore
+import CapstanGit
+import Foundation
+
+extension RepositoryReconciler {
+    /// Discovers the applications at `head` and records a deployment for each one it touches.
+    func plan(head: CommitID, into outcome: inout Outcome) async throws {
+        let tree = source.tree(at: head)
+        let catalog = try await AppDiscovery.discover(in: tree)
+        let records = Dictionary(try await store.apps().filter { $0.repository == repository.name }.map { ($0.name, $0) },
+                                 uniquingKeysWith: { first, _ in first })
+        try await markInvalidConfigs(catalog.diagnostics, records: records, outcome: &outcome)
+
+        // Applications are compared with the commit each last deployed; most share one, so diff once per base.
+        var touched: [(app: DiscoveredApp, reasons: [String])] = []
+        var bases: [String: CommitID] = [:]
+        for app in catalog.apps {
+            // Never deployed successfully: compare with the last attempt, so an unrelated commit does not
+            // retry a failed first deployment; an application with no attempt at all is deployed now.
+            let attempted = records[app.spec.name]?.lastDeployedCommit == nil
+                ? try await store.deployments(app: app.spec.name, state: nil, limit: 1).first?.commit : nil
+            bases[app.spec.name] = records[app.spec.name]?.lastDeployedCommit ?? attempted
+        }
+        let byBase = Dictionary(grouping: catalog.apps) { bases[$0.spec.name] }
+        for (base, apps) in byBase where base != head {
+            guard let base else {
+                touched += apps.map { ($0, ["first deployment"]) }
+                continue
+            }
+            let changed = try await source.changedPaths(from: base, to: head)
+            touched += ChangeMatcher(apps: apps).touched(by: changed).map { (apps[$0.appIndex], $0.paths) }
+        }
+        for (app, reasons) in touched.sorted(by: { $0.app.spec.name < $1.app.spec.name }) {
+            let record = records[app.spec.name]
+            let manifests = try await AppDiscovery.manifests(of: app, in: tree, catalog: catalog)
+            guard manifests.diagnostics.isEmpty else {
+                try await setStatus(app, record, .invalidConfig, summary: manifests.diagnostics.map(\.description).joined(separator: "\n"))
+                outcome.invalid.append(app.spec.name)
+                continue
+            }
+            if let id = try await createDeployment(app, record: record, head: head, reasons: reasons) {
+                outcome.created.append(id)
+            }
+        }
+    }
+
+    /// Records a PENDING deployment of `app` at `head`, superseding any that has not started.
+    /// Returns nil when one already exists for that commit (a repeated reconcile).
+    private func createDeployment(_ app: DiscoveredApp, record: AppRecord?, head: CommitID, reasons: [String])
+        async throws -> DeploymentID?
+    {
+        let name = app.spec.name
+        let recent = try await store.deployments(app: name, state: nil, limit: 20)
+        if recent.contains(where: { $0.commit == head && $0.trigger == .commit }) { return nil }
+        guard app.spec.sync.auto else {
+            try await setStatus(app, record, .outOfSync, summary: "\(head.short) is not deployed: sync.auto is off")
+            return nil
+        }
+        let at = now()
+        var changes: [StoreChange] = []
+        var events: [NewEvent] = []
+        let id = DeploymentID.random()
+        for waiting in recent where waiting.state == .pending || waiting.state == .planned {
+            var machine = DeploymentMachine(deployment: waiting, stages: try await store.stages(of: waiting.id), autoRollback: true)
+            let t = try machine.handle(.supersede(by: id), at: at)
+            changes += t.changes
+            events += t.events
+        }
+        let first = record?.lastDeployedCommit == nil
+        let strategy = Planner.strategy(for: app.spec, firstDeployment: first)
+        let deployment = Deployment(id: id, app: name, commit: head, previousCommit: record?.lastDeployedCommit,
+                                    trigger: .commit, strategy: strategy, createdAt: at)
+        let (_, created) = DeploymentMachine.create(deployment, stages: Planner.stages(for: app.spec, strategy: strategy),
+                                                    autoRollback: app.spec.rollback.auto)
+        changes += created.changes
+        events += created.events.map { event in
+            var event = event
+            event.data["reasons"] = reasons.prefix(Planner.maxListedPaths).joined(separator: ", ")
+            return event
+        }
+        var updated = record ?? AppRecord(name: name, repository: repository.name, configPath: app.configPath, updatedAt: at)
+        updated.configPath = app.configPath
+        if updated.status != .deploying { events.append(statusEvent(name, from: record?.status, to: .deploying, at: at)) }
+        updated.status = .deploying
+        updated.summary = "deploying \(head.short)"
+        updated.updatedAt = at
+        changes.append(.upsertApp(updated))
+        try await store.write(changes, events: events)
+        return id
+    }
+
+    /// An application whose capstan.yaml no longer decodes keeps its last good state live and says why.
+    private func markInvalidConfigs(_ diagnostics: [ConfigDiagnostic], records: [String: AppRecord],
+                                    outcome: inout Outcome) async throws {
+        let byFile = Dictionary(grouping: diagnostics, by: \.file)
+        for (file, problems) in byFile.sorted(by: { $0.key < $1.key }) {
+            outcome.invalid.append(file)
+            guard let record = records.values.first(where: { $0.configPath == file }) else { continue }
+            let app = DiscoveredApp(spec: Application(name: record.name, manifests: []), configPath: file)
+            try await setStatus(app, record, .invalidConfig, summary: problems.map(\.description).joined(separator: "\n"))
+        }
+    }
+
+    func setStatus(_ app: DiscoveredApp, _ record: AppRecord?, _ status: SyncStatus, summary: String) async throws {
+        if record?.status == status, record?.summary == summary { return }
+        let at = now()
+        var updated = record ?? AppRecord(name: app.spec.name, repository: repository.name, configPath: app.configPath,
+                                          updatedAt: at)
+        let event = statusEvent(app.spec.name, from: record?.status, to: status, at: at, summary: summary)
+        updated.status = status
+        updated.summary = summary
+        updated.updatedAt = at
+        try await store.write([.upsertApp(updated)], events: [event])
+    }
+
+    func statusEvent(_ app: String, from: SyncStatus?, to: SyncStatus, at: Date, summary: String? = nil) -> NewEvent {
+        var data = ["to": to.rawValue, "repository": repository.name]
+        data["from"] = from?.rawValue
+        return NewEvent(kind: .appStatusChanged, at: at, app: app,
+                        message: "\(app) is \(to.rawValue)" + (summary.map { ": \($0)" } ?? ""), data: data)
+    }
+}

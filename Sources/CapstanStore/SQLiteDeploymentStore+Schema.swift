@@ -1,0 +1,97 @@
+import CapstanCore
+import GRDB
+
+/// The versioned schema. A migration, once released, never changes: add "v2", "v3", … for new needs.
+///
+/// The SQL is written out rather than built with GRDB's schema DSL so that what a released version
+/// created stays frozen in the source. Tables are STRICT (SQLite ≥ 3.37) so a wrong type is an error,
+/// not a silent conversion. Times are INTEGER microseconds since 1970 (``StoreDate``).
+enum Schema {
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }()
+
+    /// Applies the missing migrations; refuses a file written by a newer Capstan.
+    static func migrate(_ pool: DatabasePool) throws {
+        let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
+        if superseded {
+            let known = migrator.migrations.joined(separator: ", ")
+            throw StoreError.unavailable(
+                "\(pool.path) was written by a newer Capstan (it has migrations beyond \(known)); upgrade Capstan")
+        }
+        try migrator.migrate(pool)
+    }
+
+    /// The migrations applied to the file, oldest first.
+    static func applied(_ db: Database) throws -> [String] {
+        try migrator.appliedMigrations(db)
+    }
+
+    static let v1 = """
+        CREATE TABLE apps (
+            name TEXT NOT NULL PRIMARY KEY,
+            repository TEXT NOT NULL,
+            config_path TEXT NOT NULL,
+            status TEXT NOT NULL,
+            last_deployed_commit TEXT,
+            summary TEXT,
+            diff TEXT,
+            updated_at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE deployments (
+            id TEXT NOT NULL PRIMARY KEY,
+            app TEXT NOT NULL,
+            "commit" TEXT NOT NULL,
+            previous_commit TEXT,
+            trigger TEXT NOT NULL,
+            strategy TEXT NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) STRICT;
+        -- Both serve "newest first" listings filtered by app or by state without a sort step.
+        CREATE INDEX deployments_by_app ON deployments(app, created_at);
+        CREATE INDEX deployments_by_state ON deployments(state, created_at);
+
+        CREATE TABLE stages (
+            deployment TEXT NOT NULL REFERENCES deployments(id),
+            stage_index INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            reason TEXT,
+            started_at INTEGER,
+            finished_at INTEGER,
+            PRIMARY KEY (deployment, stage_index)
+        ) STRICT;
+
+        CREATE TABLE approvals (
+            deployment TEXT NOT NULL,
+            stage_index INTEGER NOT NULL,
+            approver TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            PRIMARY KEY (deployment, stage_index, approver),
+            FOREIGN KEY (deployment, stage_index) REFERENCES stages(deployment, stage_index)
+        ) STRICT;
+
+        -- sequence is the rowid, assigned by the writer as MAX + 1 inside its transaction (no
+        -- AUTOINCREMENT): a rolled-back write leaves no gap. No foreign keys: the log outlives anything.
+        CREATE TABLE events (
+            sequence INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            app TEXT,
+            deployment TEXT,
+            stage_index INTEGER,
+            message TEXT NOT NULL,
+            data TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX events_by_deployment ON events(deployment);
+        """
+}
