@@ -42,6 +42,11 @@ extension DeploymentMachine {
                 finish(.cancelled, reason: "superseded by \(newer)")
             case .resume:
                 try resume()
+            case .abort(let reason):
+                try require(!state.isFinal, "deployment is already \(state.rawValue)")
+                abortRunning(reason: reason)
+                skipRemaining(after: -1, reason: reason)
+                finish(.failure, reason: reason)
             }
             if deployment.state != initialState || !transition.events.isEmpty {
                 var updated = deployment

@@ -29,6 +29,8 @@ public struct DeploymentMachine: Sendable, Hashable {
         case supersede(by: DeploymentID)
         /// After a restart: run again whatever was running.
         case resume
+        /// End it as FAILURE without rollback: it cannot run at all (its config at the commit is unreadable).
+        case abort(reason: String)
     }
 
     /// How a stage ended.

@@ -29,9 +29,18 @@ public actor DeploymentRunner {
     public func run(_ id: DeploymentID) async throws -> DeploymentState {
         guard let deployment = try await store.deployment(id) else { throw StoreError.notFound("deployment \(id)") }
         guard !deployment.state.isFinal else { return deployment.state }
-        let context = try await loader.context(for: deployment)
-        var machine = DeploymentMachine(deployment: deployment, stages: try await store.stages(of: id),
-                                        autoRollback: context.app.spec.rollback.auto)
+        let stages = try await store.stages(of: id)
+        let context: DeploymentContext
+        do {
+            context = try await loader.context(for: deployment)
+        } catch {
+            // Never a silently stuck deployment: one that cannot even be read ends FAILURE, saying why.
+            var machine = DeploymentMachine(deployment: deployment, stages: stages, autoRollback: false)
+            let reason = "cannot read the application at \(deployment.commit.short): \(error)"
+            _ = try await apply(.abort(reason: reason), to: &machine, nil)
+            return machine.deployment.state
+        }
+        var machine = DeploymentMachine(deployment: deployment, stages: stages, autoRollback: context.app.spec.rollback.auto)
         var actions: [DeploymentMachine.Action] = []
         switch deployment.state {
         case .pending:
@@ -67,7 +76,7 @@ public actor DeploymentRunner {
 
     /// Applies an input and persists its transition (with the application's record when it ends).
     private func apply(_ input: DeploymentMachine.Input, to machine: inout DeploymentMachine,
-                       _ context: DeploymentContext) async throws -> [DeploymentMachine.Action] {
+                       _ context: DeploymentContext?) async throws -> [DeploymentMachine.Action] {
         var transition = try machine.handle(input, at: now())
         for case .finished(let state) in transition.actions {
             try await appendAppRecord(for: machine.deployment, ending: state, context, to: &transition)
@@ -77,11 +86,11 @@ public actor DeploymentRunner {
     }
 
     /// A successful deployment makes its commit the deployed one; any end clears DEPLOYING.
-    private func appendAppRecord(for deployment: Deployment, ending state: DeploymentState, _ context: DeploymentContext,
+    private func appendAppRecord(for deployment: Deployment, ending state: DeploymentState, _ context: DeploymentContext?,
                                  to transition: inout DeploymentMachine.Transition) async throws {
         let at = now()
         var record = try await store.app(deployment.app)
-            ?? AppRecord(name: deployment.app, repository: "", configPath: context.app.configPath, updatedAt: at)
+            ?? AppRecord(name: deployment.app, repository: "", configPath: context?.app.configPath ?? "", updatedAt: at)
         let before = record.status
         if state == .success {
             record.lastDeployedCommit = deployment.commit

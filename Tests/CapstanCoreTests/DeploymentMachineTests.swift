@@ -147,6 +147,14 @@ import Testing
         #expect(m == before)
     }
 
+    @Test func abortEndsInFailureWithoutRollback() throws {
+        var m = try Self.started()
+        let t = try m.handle(.abort(reason: "capstan.yaml unreadable"), at: Self.t0)
+        #expect(t.actions == [.abortStage(index: 0), .finished(.failure)])
+        #expect(states(m) == [.cancelled, .skipped, .skipped, .skipped])
+        #expect(m.deployment.reason == "capstan.yaml unreadable")
+    }
+
     /// Random inputs from random states: the invariants the executor and the store rely on always hold.
     @Test func invariantsHoldForRandomInputs() throws {
         var rng = SplitMix64(seed: 42)
@@ -173,7 +181,7 @@ import Testing
     }
 
     static func randomInput(_ rng: inout SplitMix64, stages: Int) -> DeploymentMachine.Input {
-        switch rng.next() % 8 {
+        switch rng.next() % 9 {
         case 0: .plan
         case 1: .start
         case 2: .stageFinished(index: Int(rng.next() % UInt64(stages)), outcome: .success)
@@ -181,7 +189,8 @@ import Testing
         case 4: .cancel(rollback: rng.next() % 2 == 0, by: "t")
         case 5: .rollback(by: "t")
         case 6: .supersede(by: DeploymentID(rawValue: "d-9"))
-        default: .resume
+        case 7: .resume
+        default: .abort(reason: "unreadable")
         }
     }
 }

@@ -34,8 +34,10 @@ final class ScriptedPlatform: StagePlatform {
 
 struct FixedContext: DeploymentContextLoader {
     let app: DiscoveredApp
+    var unreadable = false
     func context(for deployment: Deployment) async throws -> DeploymentContext {
-        DeploymentContext(app: app, appDirectory: "/srv/\(deployment.commit.short)", manifests: ["service.yaml": "kind: x"])
+        if unreadable { throw StoreError.notFound("apps/web/capstan.yaml") }
+        return DeploymentContext(app: app, appDirectory: "/srv/\(deployment.commit.short)", manifests: ["service.yaml": "kind: x"])
     }
 }
 
@@ -161,5 +163,17 @@ struct FixedContext: DeploymentContextLoader {
         let id = try await setup.create(strategy: .quick)
         #expect(try await setup.runner.run(id) == .running)
         #expect(try await setup.store.stages(of: id).first?.state == .running)
+    }
+
+    @Test func aDeploymentThatCannotBeReadFailsInsteadOfHanging() async throws {
+        let setup = try Setup()
+        let id = try await setup.create(strategy: .quick)
+        let runner = DeploymentRunner(store: setup.store, loader: FixedContext(app: setup.app, unreadable: true),
+                                      platforms: ["local": setup.platform], clock: setup.clock, now: { Self.t0 })
+        #expect(try await runner.run(id) == .failure)
+        #expect(setup.platform.calls.isEmpty)
+        let deployment = try #require(try await setup.store.deployment(id))
+        #expect(deployment.reason == "cannot read the application at 2222222: not found: apps/web/capstan.yaml")
+        #expect(try await setup.store.app("web")?.status == .outOfSync)
     }
 }

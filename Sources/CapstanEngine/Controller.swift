@@ -1,0 +1,96 @@
+public import CapstanCore
+import Synchronization
+
+/// The engine's main loop: polls every watched repository on its interval and runs deployments,
+/// at most one per application at a time, resuming whatever a previous process left running.
+///
+/// `run()` returns when its task is cancelled (graceful shutdown): polling stops, and each running
+/// deployment stops at its current stage, which stays RUNNING in the store so the next start
+/// resumes it — plugins make stages idempotent, so a stage run again converges rather than repeats.
+public final class Controller: Sendable {
+    let reconcilers: [RepositoryReconciler]
+    let runner: DeploymentRunner
+    let store: any DeploymentStore
+    let clock: any Clock<Duration>
+    /// How often the dispatcher looks for deployments to run when nothing wakes it sooner.
+    let dispatchInterval: Duration
+    private let running = Mutex<Set<String>>([])
+    private let wake: AsyncStream<Void>.Continuation
+    private let wakes: AsyncStream<Void>
+
+    public init(reconcilers: [RepositoryReconciler], runner: DeploymentRunner, store: any DeploymentStore,
+                clock: any Clock<Duration> = ContinuousClock(), dispatchInterval: Duration = .seconds(1)) {
+        self.reconcilers = reconcilers
+        self.runner = runner
+        self.store = store
+        self.clock = clock
+        self.dispatchInterval = dispatchInterval
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Runs until cancelled.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for reconciler in reconcilers {
+                group.addTask { await self.poll(reconciler) }
+            }
+            group.addTask { await self.dispatch() }
+        }
+    }
+
+    /// The applications with a deployment in progress in this process.
+    public var busyApps: Set<String> { running.withLock { $0 } }
+
+    private func poll(_ reconciler: RepositoryReconciler) async {
+        let interval = reconciler.repository.pollInterval
+        while !Task.isCancelled {
+            if let outcome = try? await reconciler.reconcile(), !outcome.created.isEmpty { wake.yield() }
+            do { try await clock.sleep(for: interval) } catch { return }
+        }
+    }
+
+    private func dispatch() async {
+        await withDiscardingTaskGroup { group in
+            // The ticker and the wake-ups feed one loop, so a new deployment starts at once.
+            group.addTask { [wake, clock, dispatchInterval] in
+                while (try? await clock.sleep(for: dispatchInterval)) != nil { wake.yield() }
+            }
+            wake.yield()
+            for await _ in wakes {
+                if Task.isCancelled { break }
+                for id in (try? await nextDeployments()) ?? [] {
+                    group.addTask { await self.runToEnd(id) }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// One deployment per application not already busy: an interrupted one first, else the oldest waiting.
+    func nextDeployments() async throws -> [(app: String, id: DeploymentID)] {
+        var candidates: [String: Deployment] = [:]
+        for state in [DeploymentState.planned, .pending, .running, .rollingBack] {
+            for deployment in try await store.deployments(app: nil, state: state, limit: 10_000) {
+                let current = candidates[deployment.app]
+                let inFlight = deployment.state == .running || deployment.state == .rollingBack
+                if current == nil || inFlight || (current!.state != .running && current!.state != .rollingBack
+                    && deployment.createdAt < current!.createdAt) {
+                    candidates[deployment.app] = deployment
+                }
+            }
+        }
+        return running.withLock { busy in
+            let chosen = candidates.values.filter { !busy.contains($0.app) }.sorted { $0.createdAt < $1.createdAt }
+            for deployment in chosen { busy.insert(deployment.app) }
+            return chosen.map { ($0.app, $0.id) }
+        }
+    }
+
+    private func runToEnd(_ next: (app: String, id: DeploymentID)) async {
+        defer {
+            running.withLock { _ = $0.remove(next.app) }
+            wake.yield()  // the application may have another deployment waiting
+        }
+        _ = try? await runner.run(next.id)
+    }
+}
