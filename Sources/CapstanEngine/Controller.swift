@@ -14,17 +14,22 @@ public final class Controller: Sendable {
     let clock: any Clock<Duration>
     /// How often the dispatcher looks for deployments to run when nothing wakes it sooner.
     let dispatchInterval: Duration
+    let drift: DriftDetector?
+    let driftInterval: Duration
     private let running = Mutex<Set<String>>([])
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
 
     public init(reconcilers: [RepositoryReconciler], runner: DeploymentRunner, store: any DeploymentStore,
-                clock: any Clock<Duration> = ContinuousClock(), dispatchInterval: Duration = .seconds(1)) {
+                clock: any Clock<Duration> = ContinuousClock(), dispatchInterval: Duration = .seconds(1),
+                drift: DriftDetector? = nil, driftInterval: Duration = .seconds(30)) {
         self.reconcilers = reconcilers
         self.runner = runner
         self.store = store
         self.clock = clock
         self.dispatchInterval = dispatchInterval
+        self.drift = drift
+        self.driftInterval = driftInterval
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -35,6 +40,14 @@ public final class Controller: Sendable {
                 group.addTask { await self.poll(reconciler) }
             }
             group.addTask { await self.dispatch() }
+            if let drift {
+                group.addTask { [clock, driftInterval, wake] in
+                    while (try? await clock.sleep(for: driftInterval)) != nil {
+                        _ = try? await drift.check()
+                        wake.yield()  // a self-heal may have recorded a deployment
+                    }
+                }
+            }
         }
     }
 

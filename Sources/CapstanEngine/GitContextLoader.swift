@@ -27,24 +27,30 @@ public struct GitContextLoader: DeploymentContextLoader {
         guard let record = try await store.app(deployment.app) else {
             throw Failure(description: "no record of application \(deployment.app)")
         }
-        let tree = source.tree(at: deployment.commit)
-        guard let data = try await tree.read(record.configPath) else {
-            throw Failure(description: "\(record.configPath) does not exist at \(deployment.commit.short)")
+        let (app, manifests) = try await desired(configPath: record.configPath, at: deployment.commit)
+        let directory = try await checkout(app, at: deployment.commit, keeping: deployment.previousCommit)
+        return DeploymentContext(app: app, appDirectory: directory.path, manifests: manifests)
+    }
+
+    /// The application and its manifests (raw text by path relative to its folder) at `commit`; reads only.
+    public func desired(configPath: String, at commit: CommitID) async throws -> (DiscoveredApp, [String: String]) {
+        let tree = source.tree(at: commit)
+        guard let data = try await tree.read(configPath) else {
+            throw Failure(description: "\(configPath) does not exist at \(commit.short)")
         }
-        let decoded = ApplicationDecoder.decode(data, file: record.configPath)
+        let decoded = ApplicationDecoder.decode(data, file: configPath)
         guard let spec = decoded.validValue else {
             throw Failure(description: decoded.diagnostics.map(\.description).joined(separator: "\n"))
         }
-        let app = DiscoveredApp(spec: spec, configPath: record.configPath)
+        let app = DiscoveredApp(spec: spec, configPath: configPath)
         var manifests: [String: String] = [:]
         for relative in spec.manifests {
             guard let path = RepoPath.resolve(relative, in: app.folder), let bytes = try await tree.read(path) else {
-                throw Failure(description: "manifest \(relative) of \(spec.name) is missing at \(deployment.commit.short)")
+                throw Failure(description: "manifest \(relative) of \(spec.name) is missing at \(commit.short)")
             }
             manifests[relative] = String(decoding: bytes, as: UTF8.self)
         }
-        let directory = try await checkout(app, at: deployment.commit, keeping: deployment.previousCommit)
-        return DeploymentContext(app: app, appDirectory: directory.path, manifests: manifests)
+        return (app, manifests)
     }
 
     /// Writes the application's folder at `commit` once (into a temporary folder renamed into place,
