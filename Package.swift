@@ -14,11 +14,15 @@ let package = Package(
     products: [
         .executable(name: "capstan", targets: ["capstan"]),
         .executable(name: "capstan-bench", targets: ["CapstanBench"]),
+        .executable(name: "capstan-plugin-process", targets: ["capstan-plugin-process"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,10 +50,24 @@ let package = Package(
         ),
         .target(name: "CapstanTesting", dependencies: ["CapstanCore"], swiftSettings: strict),
         .target(
+            name: "CapstanServer",
+            dependencies: [
+                "CapstanCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CapstanCLI",
             dependencies: [
-                "CapstanCore", "CapstanConfig", "CapstanGit",
+                "CapstanCore", "CapstanConfig", "CapstanGit", "CapstanServer", "CapstanEngine", "CapstanStore",
+                "CapstanPluginKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -60,6 +78,17 @@ let package = Package(
                 "CapstanCore", "CapstanGit", "CapstanTesting", "CapstanStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "capstan-plugin-process",
+            dependencies: ["CapstanPluginKit", "CapstanCore", "CapstanConfig"],
+            path: "plugins/process",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CapstanProcessPluginTests",
+            dependencies: ["capstan-plugin-process", "CapstanPluginKit", "CapstanCore"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -95,8 +124,20 @@ let package = Package(
         .testTarget(
             name: "CapstanCLITests",
             dependencies: [
-                "CapstanCLI", "CapstanCore", "CapstanTesting",
+                "CapstanCLI", "CapstanCore", "CapstanTesting", "CapstanServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CapstanServerTests",
+            dependencies: [
+                "CapstanServer", "CapstanCore", "CapstanTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

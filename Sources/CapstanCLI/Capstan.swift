@@ -5,7 +5,10 @@ public struct Capstan: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "capstan",
         abstract: "GitOps continuous delivery: from a commit to a live, verified release.",
-        subcommands: [Validate.self, Plan.self, Version.self]
+        subcommands: [
+            Validate.self, Plan.self, Serve.self, Apps.self, AppCommand.self, Deployments.self, DeploymentCommand.self,
+            Events.self, Version.self,
+        ]
     )
 
     public init() {}

@@ -1,0 +1,116 @@
+public import ArgumentParser
+import CapstanCore
+import CapstanServer
+
+extension Capstan {
+    /// `capstan apps`: every application the server knows, with its sync status and live commit.
+    public struct Apps: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "List the applications a Capstan server manages.",
+            discussion: "Exits 2 when the server cannot be reached."
+        )
+
+        @OptionGroup var options: ServerOptions
+
+        public init() {}
+
+        public func run() async throws {
+            let status = await execute(console: .standard())
+            if status != 0 { throw ExitCode(status) }
+        }
+
+        /// Runs the command; returns its exit status.
+        public func execute(console: Console) async -> Int32 {
+            await options.run("capstan apps", console: console) { client in
+                let apps = try await client.get(["api", "v1", "apps"], as: [AppView].self)
+                try OutputRenderer.write(apps, as: options.output, to: console) {
+                    OutputRenderer.table(["NAME", "STATUS", "LIVE", "UPDATED", "SUMMARY"], apps.map {
+                        [$0.name, $0.status.rawValue, $0.liveCommit?.short ?? "-", $0.updatedAt.description, $0.summary ?? ""]
+                    })
+                }
+            }
+        }
+    }
+
+    /// `capstan app get|diff NAME`: one application.
+    public struct AppCommand: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "app",
+            abstract: "Show one application.",
+            subcommands: [Get.self, Diff.self]
+        )
+
+        public init() {}
+
+        /// `capstan app get NAME`: status, live commit, the desired-vs-live diff and the last deployment.
+        public struct Get: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(
+                abstract: "Show an application's status, diff and last deployment.",
+                discussion: "Exits 1 when there is no such application, 2 when the server cannot be reached."
+            )
+
+            @Argument(help: "The application's name.") var name: String
+            @OptionGroup var options: ServerOptions
+
+            public init() {}
+
+            public func run() async throws {
+                let status = await execute(console: .standard())
+                if status != 0 { throw ExitCode(status) }
+            }
+
+            /// Runs the command; returns its exit status.
+            public func execute(console: Console) async -> Int32 {
+                await options.run("capstan app get", console: console) { client in
+                    let app = try await client.get(["api", "v1", "apps", name], as: AppDetailView.self)
+                    try OutputRenderer.write(app, as: options.output, to: console) { Self.table(app) }
+                }
+            }
+
+            static func table(_ app: AppDetailView) -> [String] {
+                let last = app.lastDeployment.map {
+                    "\($0.id) \($0.state.rawValue) \($0.commit.short) (\($0.trigger.rawValue), \($0.createdAt))"
+                }
+                var lines = OutputRenderer.fields([
+                    ("Name", app.name), ("Status", app.status.rawValue), ("Live commit", app.liveCommit.cell),
+                    ("Repository", app.repository), ("Config", app.configPath), ("Summary", app.summary ?? "-"),
+                    ("Updated", app.updatedAt.description), ("Last deployment", last ?? "-"),
+                ])
+                if !app.diff.isEmpty {
+                    lines.append("Diff:")
+                    lines += app.diff.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+                }
+                return lines
+            }
+        }
+
+        /// `capstan app diff NAME`: what differs between Git and the live state.
+        public struct Diff: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(
+                abstract: "Show what differs between an application's desired (Git) and live state.",
+                discussion: "Exits 1 when there is no such application, 2 when the server cannot be reached."
+            )
+
+            @Argument(help: "The application's name.") var name: String
+            @OptionGroup var options: ServerOptions
+
+            public init() {}
+
+            public func run() async throws {
+                let status = await execute(console: .standard())
+                if status != 0 { throw ExitCode(status) }
+            }
+
+            /// Runs the command; returns its exit status.
+            public func execute(console: Console) async -> Int32 {
+                await options.run("capstan app diff", console: console) { client in
+                    let diff = try await client.get(["api", "v1", "apps", name, "diff"], as: AppDiffView.self)
+                    try OutputRenderer.write(diff, as: options.output, to: console) {
+                        diff.diff.isEmpty ? ["\(diff.app): no difference known (\(diff.status.rawValue))"]
+                            : diff.diff.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+public import CapstanCore
+import Foundation
+public import Hummingbird
+public import Logging
+
+/// Capstan's HTTP API: the read side of the store (apps, deployments, events) and `/healthz`.
+///
+/// `capstan serve` mounts it as one service of its `ServiceGroup`:
+/// ```swift
+/// let api = CapstanAPI.application(store: store, host: "127.0.0.1", port: 8080)
+/// let group = ServiceGroup(services: [api], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+/// ```
+/// or builds its own `Application` around ``router(store:health:)`` to add webhooks and `/metrics`.
+public enum CapstanAPI {
+    /// A readiness check for `/healthz`: returns when healthy, throws (its description is shown) when not.
+    public typealias HealthCheck = @Sendable () async throws -> Void
+
+    /// The routes and the methods each answers; anything else on these paths is a 405.
+    static let routes: [(path: PathTemplate, methods: [HTTPRequest.Method])] = [
+        "/healthz", "/api/v1/apps", "/api/v1/apps/{name}", "/api/v1/apps/{name}/diff",
+        "/api/v1/deployments", "/api/v1/deployments/{id}", "/api/v1/events",
+    ].map { (PathTemplate($0), [.get, .head]) }
+
+    /// A router serving the API from `store` (reads only, through the ``DeploymentStore`` protocol).
+    ///
+    /// - Parameter health: the check behind `/healthz`; nil asks the store for its last event sequence.
+    public static func router(store: any DeploymentStore, health: HealthCheck? = nil) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self, options: [.autoGenerateHeadEndpoints])
+        add(to: router, store: store, health: health)
+        return router
+    }
+
+    /// Adds the API's middleware and routes to `router` (which may carry other routes, such as webhooks).
+    /// Call it before adding routes of your own so that their errors take the same JSON shape; create the
+    /// router with `.autoGenerateHeadEndpoints` so that `HEAD` works as the 405 responses' `Allow` header says.
+    public static func add<Context: RequestContext>(to router: Router<Context>, store: any DeploymentStore,
+                                                    health: HealthCheck? = nil) {
+        router.add(middleware: APIErrorMiddleware<Context>(routes: routes))
+        let handlers = APIHandlers(store: store, health: health ?? { _ = try await store.lastSequence() })
+        let endpoints: [(String, @Sendable (Request, Context) async throws -> Response)] = [
+            ("/healthz", { request, _ in try await handlers.health(request) }),
+            ("/api/v1/apps", { request, _ in try await handlers.apps(request) }),
+            ("/api/v1/apps/{name}", { _, context in try await handlers.app(try parameter("name", context)) }),
+            ("/api/v1/apps/{name}/diff", { _, context in try await handlers.diff(try parameter("name", context)) }),
+            ("/api/v1/deployments", { request, _ in try await handlers.deployments(request) }),
+            ("/api/v1/deployments/{id}", { _, context in try await handlers.deployment(try parameter("id", context)) }),
+            ("/api/v1/events", { request, _ in try await handlers.events(request) }),
+        ]
+        for (path, handler) in endpoints {
+            router.get(RouterPath(PathTemplate(path).routerPath), use: handler)
+        }
+    }
+
+    /// An application serving ``router(store:health:)`` on `host:port`; run it, or add it to a `ServiceGroup`.
+    ///
+    /// - Parameters:
+    ///   - port: 0 picks a free port; `onListening` is told which.
+    ///   - logger: where the server logs (nil: Hummingbird's default, level from `LOG_LEVEL`).
+    ///   - onListening: called with the bound port once the server accepts connections.
+    public static func application(store: any DeploymentStore, host: String = "127.0.0.1", port: Int = 8080,
+                                   health: HealthCheck? = nil, logger: Logger? = nil,
+                                   onListening: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> Hummingbird.Application<RouterResponder<BasicRequestContext>> {
+        Hummingbird.Application(
+            router: router(store: store, health: health),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "capstan"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+
+    /// A path parameter, percent-decoded.
+    private static func parameter(_ name: String, _ context: some RequestContext) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let value = raw.removingPercentEncoding, !value.isEmpty else {
+            throw APIError.badRequest("\(name) '\(raw)' is not a valid percent-encoded path segment")
+        }
+        return value
+    }
+}

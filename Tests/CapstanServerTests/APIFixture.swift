@@ -1,0 +1,127 @@
+import CapstanCore
+import CapstanServer
+import CapstanTesting
+import Foundation
+import Hummingbird
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+/// How a test reaches the API: straight into the router, or over a real socket on loopback.
+enum Transport: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case router, live
+
+    var setup: TestingSetup { self == .router ? .router : .live }
+    var testDescription: String { rawValue }
+}
+
+/// A store seeded with three apps, four deployments (one with stages and an approval) and their events.
+enum Seed {
+    /// 2025-03-01T12:00:00.250000Z
+    static let t0 = Date(timeIntervalSince1970: 1_740_830_400.25)
+    static func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
+    static func commit(_ digit: Character) -> CommitID { CommitID(String(repeating: digit, count: 40))! }
+
+    static let apps = [
+        AppRecord(name: "checkout", repository: "platform", configPath: "apps/checkout/capstan.yaml", status: .outOfSync,
+                  lastDeployedCommit: commit("a"), summary: "1 of 2 replicas at aaaaaaa",
+                  diff: "--- desired\n+++ live\n-replicas: 2\n+replicas: 1", updatedAt: at(200)),
+        AppRecord(name: "billing", repository: "platform", configPath: "apps/billing/capstan.yaml", status: .synced,
+                  lastDeployedCommit: commit("b"), summary: "2 of 2 replicas at bbbbbbb", diff: "", updatedAt: at(100)),
+        AppRecord(name: "search", repository: "search-repo", configPath: "capstan.yaml", updatedAt: at(10)),
+    ]
+
+    static let deployments = [
+        Deployment(id: DeploymentID(rawValue: "d-0001"), app: "checkout", commit: commit("a"), previousCommit: nil,
+                   trigger: .commit, strategy: .quick, state: .success, createdAt: at(0), updatedAt: at(20)),
+        Deployment(id: DeploymentID(rawValue: "d-0002"), app: "billing", commit: commit("b"), previousCommit: nil,
+                   trigger: .manual, strategy: .quick, state: .success, createdAt: at(30), updatedAt: at(40)),
+        Deployment(id: DeploymentID(rawValue: "d-0003"), app: "checkout", commit: commit("c"), previousCommit: commit("a"),
+                   trigger: .commit, strategy: .pipeline, state: .failure, reason: "ANALYSIS failed: error-rate 3.2 > 0.5",
+                   createdAt: at(60), updatedAt: at(90)),
+        Deployment(id: DeploymentID(rawValue: "d-0004"), app: "checkout", commit: commit("d"), previousCommit: commit("a"),
+                   trigger: .commit, strategy: .pipeline, state: .running, createdAt: at(120), updatedAt: at(150)),
+    ]
+
+    static let running = DeploymentID(rawValue: "d-0004")
+    static let stages = [
+        StageRecord(deployment: running, index: 0, kind: .canaryRollout, state: .success, attempts: 1,
+                    startedAt: at(121), finishedAt: at(130)),
+        StageRecord(deployment: running, index: 1, kind: .waitApproval, state: .running, attempts: 1, startedAt: at(131)),
+        StageRecord(deployment: running, index: 2, kind: .primaryRollout),
+    ]
+
+    /// A store holding the records above and 3 events per deployment (12 in all), interleaved.
+    static func store() async throws -> MemoryDeploymentStore {
+        let store = MemoryDeploymentStore()
+        try await store.write(apps.map { .upsertApp($0) }, events: [])
+        for deployment in deployments {
+            let stages = deployment.id == running ? Self.stages : []
+            try await store.write([.insertDeployment(deployment, stages: stages)], events: [
+                NewEvent(kind: .deploymentCreated, at: deployment.createdAt, app: deployment.app, deployment: deployment.id,
+                         message: "\(deployment.id) created for \(deployment.commit.short)"),
+            ])
+        }
+        for deployment in deployments {
+            try await store.write([], events: [
+                NewEvent(kind: .deploymentStateChanged, at: deployment.updatedAt, app: deployment.app,
+                         deployment: deployment.id, message: "\(deployment.id) is RUNNING", data: ["state": "RUNNING"]),
+                NewEvent(kind: .stageLog, at: deployment.updatedAt, app: deployment.app, deployment: deployment.id,
+                         stageIndex: 0, message: "log line of \(deployment.id)"),
+            ])
+        }
+        try await store.write([.insertApproval(Approval(deployment: running, stageIndex: 1, approver: "alice", at: at(140)))],
+                              events: [])
+        return store
+    }
+
+    /// Runs `body` against the API over `transport`, with a freshly seeded store unless one is given.
+    static func withAPI<Value: Sendable>(
+        _ transport: Transport, store: (any DeploymentStore)? = nil,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Value
+    ) async throws -> Value {
+        let seeded: any DeploymentStore
+        if let store { seeded = store } else { seeded = try await Seed.store() }
+        var logger = Logger(label: "capstan-api-test")
+        logger.logLevel = .warning
+        let app = Hummingbird.Application(router: CapstanAPI.router(store: seeded), logger: logger)
+        return try await app.test(transport.setup, body)
+    }
+}
+
+extension TestResponse {
+    /// The body decoded as API JSON.
+    func decoded<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        try APIJSON.decoder().decode(T.self, from: Data(body.readableBytesView))
+    }
+
+    /// The body as an untyped JSON value, to check field names.
+    var json: JSONValue { get throws { try decoded(JSONValue.self) } }
+
+    /// The error body's code and message.
+    var apiError: ErrorBody.Detail { get throws { try decoded(ErrorBody.self).error } }
+}
+
+extension JSONValue {
+    /// The keys of an object, sorted; empty otherwise.
+    var keys: [String] { if case .object(let fields) = self { fields.keys.sorted() } else { [] } }
+
+    subscript(index: Int) -> JSONValue? { if case .array(let items) = self, items.indices.contains(index) { items[index] } else { nil } }
+    subscript(key: String) -> JSONValue? { if case .object(let fields) = self { fields[key] } else { nil } }
+}
+
+/// A store whose every read fails as a broken disk would.
+struct FailingStore: DeploymentStore {
+    let error = StoreError.unavailable("disk I/O error (database is locked)")
+    func write(_ changes: [StoreChange], events: [NewEvent]) async throws -> [Event] { throw error }
+    func deployment(_ id: DeploymentID) async throws -> Deployment? { throw error }
+    func deployments(app: String?, state: DeploymentState?, limit: Int) async throws -> [Deployment] { throw error }
+    func stages(of deployment: DeploymentID) async throws -> [StageRecord] { throw error }
+    func approvals(of deployment: DeploymentID) async throws -> [Approval] { throw error }
+    func app(_ name: String) async throws -> AppRecord? { throw error }
+    func apps() async throws -> [AppRecord] { throw error }
+    func events(after: Int64, limit: Int) async throws -> [Event] { throw error }
+    func lastSequence() async throws -> Int64 { throw error }
+}
