@@ -24,9 +24,10 @@ build: deps
 test: build
 	$(SWIFT) test
 
-## For now: validate the examples and plan them from a scratch Git repository.
+## Validate and plan the examples, then a real deployment: capstan serve, a push, HAProxy serving v2.
 demo: build
 	@scripts/demo.sh $(CAPSTAN)
+	@scripts/demo-serve.sh .build/debug
 
 ## Benchmarks, built in release mode; figures are ratios against a baseline measured in the same run.
 bench: deps

@@ -37,7 +37,10 @@ extension Capstan {
             let lock = try DataDirLock(dataDir.appendingPathComponent("capstan.lock"))
             defer { lock.release() }
             let store = try SQLiteDeploymentStore.open(at: dataDir.appendingPathComponent("capstan.sqlite"))
-            let hosts = try pluginHosts(settings, dataDir: dataDir, logger: logger)
+            let stageLogs = StageLogRecorder(store: store) { plugin, line in
+                logger.info("\(line)", metadata: ["capstan.plugin": "\(plugin)"])
+            }
+            let hosts = try pluginHosts(settings, dataDir: dataDir, sink: stageLogs)
             var reconcilers: [RepositoryReconciler] = []
             var loaders: [String: GitContextLoader] = [:]
             for repository in settings.repositories {
@@ -56,7 +59,8 @@ extension Capstan {
                 logger.info("capstan serve: API on http://\(host):\(bound), data in \(dataDir.path)")
             })
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: ControllerService(controller: controller)), .init(service: api)],
+                services: [.init(service: StageLogService(recorder: stageLogs)),
+                           .init(service: ControllerService(controller: controller)), .init(service: api)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
             for host in hosts.values { await host.shutdown() }
@@ -76,9 +80,10 @@ extension Capstan {
             return value
         }
 
-        private func pluginHosts(_ settings: ServerConfig, dataDir: URL, logger: Logger) throws -> [String: PluginHost] {
+        private func pluginHosts(_ settings: ServerConfig, dataDir: URL, sink: any PluginLogSink) throws
+            -> [String: PluginHost]
+        {
             var hosts: [String: PluginHost] = [:]
-            let sink = ClosurePluginLogSink { plugin, line in logger.info("\(line)", metadata: ["capstan.plugin": "\(plugin)"]) }
             for target in settings.targets {
                 let executable = Self.pluginExecutable(target.plugin)
                 let directory = dataDir.appendingPathComponent("plugins/\(target.name)")
@@ -108,6 +113,19 @@ extension Capstan {
                 throw ValidationError("listen: expected host:port, got \(listen)")
             }
             return (String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+        }
+    }
+}
+
+/// Writes plugins' stage log lines to the store; started first and stopped last, so no line is lost.
+struct StageLogService: Service {
+    let recorder: StageLogRecorder
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await recorder.run()
+        } onGracefulShutdown: {
+            recorder.finish()
         }
     }
 }
