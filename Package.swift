@@ -92,6 +92,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "CapstanEndToEndTests",
+            dependencies: ["CapstanCore", "CapstanTesting", "capstan", "capstan-plugin-process"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "CapstanCoreTests",
             dependencies: ["CapstanCore", "CapstanTesting"],
             swiftSettings: strict

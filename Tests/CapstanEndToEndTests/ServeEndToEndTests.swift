@@ -1,0 +1,70 @@
+import CapstanCore
+import CapstanTesting
+import Foundation
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `capstan serve` for real: real Git, real processes, real HAProxy, over loopback, in real time.
+@Suite(.serialized) struct ServeEndToEndTests {
+    @Test func pushesDeployOnlyWhatTheyTouchAndSurviveAKill9() async throws {
+        let fixture = try ServeFixture()
+        defer { fixture.tearDown() }
+        try fixture.startServer()
+
+        // v1 of both services goes live with nothing done by hand.
+        let bothLive = await fixture.eventually {
+            let hello = await fixture.version("hello")
+            let other = await fixture.version("other")
+            return hello == "1.0.0" && other == "1.0.0"
+        }
+        #expect(bothLive, "\(fixture.serverLog)")
+
+        // A commit touching only hello deploys only hello.
+        try fixture.setVersion("hello", "2.0.0")
+        let v2 = try fixture.push("hello v2")
+        #expect(await fixture.eventually {
+            (await fixture.deployments("hello")).first.map { $0["commit"] as? String == v2.hex && $0["state"] as? String == "SUCCESS" } ?? false
+        })
+        #expect(await fixture.version("hello") == "2.0.0")
+        #expect(await fixture.deployments("other").count == 1)
+
+        // Continuous requests through HAProxy while the server is killed mid-deployment and restarted.
+        let failures = Mutex(0), successes = Mutex(0)
+        let load = Task {
+            while !Task.isCancelled {
+                if await fixture.version("hello") == nil { failures.withLock { $0 += 1 } } else { successes.withLock { $0 += 1 } }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        try fixture.setVersion("hello", "3.0.0")
+        let v3 = try fixture.push("hello v3")
+        let caughtRunning = await fixture.eventually(30, every: .milliseconds(5)) {
+            (await fixture.deployments("hello")).first.map { $0["commit"] as? String == v3.hex && $0["state"] as? String == "RUNNING" } ?? false
+        }
+        #expect(caughtRunning)
+        fixture.stopServer(SIGKILL)
+        try fixture.startServer()
+        #expect(await fixture.eventually {
+            (await fixture.deployments("hello")).first.map { $0["commit"] as? String == v3.hex && $0["state"] as? String == "SUCCESS" } ?? false
+        }, "\(fixture.serverLog)")
+        #expect(await fixture.eventually(10) { await fixture.version("hello") == "3.0.0" })
+        load.cancel()
+        await load.value
+        #expect(failures.withLock { $0 } == 0, "every request through the restart succeeded (\(successes.withLock { $0 }) ok)")
+
+        // The events are complete, gap-free and in order.
+        let events = (await fixture.api("/api/v1/events?after=0&limit=1000") as? [[String: Any]]) ?? []
+        let sequences = events.compactMap { $0["sequence"] as? Int }
+        #expect(sequences == Array(1...sequences.count))
+        let v3Events = events.filter { ($0["message"] as? String)?.contains(v3.short) == true }
+        #expect(!v3Events.isEmpty)
+
+        // SIGTERM: a clean exit, and traffic still flows (instances and HAProxy are detached).
+        #expect(fixture.stopServer(SIGTERM) == 0)
+        #expect(await fixture.version("hello") == "3.0.0")
+    }
+}
