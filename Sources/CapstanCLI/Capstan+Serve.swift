@@ -52,8 +52,9 @@ extension Capstan {
             }
             let runner = DeploymentRunner(store: store, loader: RepositoryContextLoader(loaders: loaders, store: store),
                                           platforms: hosts)
-            let drift = DriftDetector(store: store, readers: loaders, platforms: hosts)
-            let controller = Controller(reconcilers: reconcilers, runner: runner, store: store, drift: drift)
+            let drift = DriftDetector(store: store, readers: loaders, platforms: hosts, selfHealWindow: settings.selfHealWindow)
+            let controller = Controller(reconcilers: reconcilers, runner: runner, store: store, drift: drift,
+                                        driftInterval: settings.driftInterval)
             let (host, port) = try Self.split(settings.listen)
             let api = CapstanAPI.application(store: store, host: host, port: port, logger: logger, onListening: { bound in
                 logger.info("capstan serve: API on http://\(host):\(bound), data in \(dataDir.path)")

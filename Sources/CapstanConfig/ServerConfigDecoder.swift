@@ -6,7 +6,7 @@ import Yams
 public enum ServerConfigDecoder {
     /// The fields of each object of the server config.
     public static let objects: [String: [String]] = [
-        "ServerConfig": ["dataDir", "listen", "repositories", "targets"],
+        "ServerConfig": ["dataDir", "listen", "repositories", "targets", "driftInterval", "selfHealWindow"],
         "Repository": ["name", "url", "branch", "pollInterval", "credentials"],
         "Credentials": ["username", "tokenEnv", "tokenFile", "sshKeyFile", "passphraseEnv", "passphraseFile"],
         "Target": ["name", "plugin", "config"],
@@ -24,6 +24,8 @@ public enum ServerConfigDecoder {
         var config = ServerConfig()
         config.dataDir = doc.optional("dataDir", r.nonEmptyString) ?? config.dataDir
         config.listen = doc.optional("listen") { listenAddress($0, $1, r) } ?? config.listen
+        config.driftInterval = doc.optional("driftInterval", r.positiveDuration) ?? config.driftInterval
+        config.selfHealWindow = doc.optional("selfHealWindow", r.positiveDuration) ?? config.selfHealWindow
         config.repositories = doc.optional("repositories") { node, path in
             r.list(node, path) { repository($0, $1, r) }.map { unique($0, \.name, what: "repository", node, path, r) }
         } ?? []

@@ -6,13 +6,20 @@ public struct ServerConfig: Sendable, Hashable {
     public var listen: String
     public var repositories: [RepositoryConfig]
     public var targets: [TargetConfig]
+    /// How often every deployed application is compared with what runs.
+    public var driftInterval: Duration
+    /// A self-healing application is re-synced at most once per this window.
+    public var selfHealWindow: Duration
 
     public init(dataDir: String = "./.capstan", listen: String = "127.0.0.1:8080",
-                repositories: [RepositoryConfig] = [], targets: [TargetConfig] = [TargetConfig.local]) {
+                repositories: [RepositoryConfig] = [], targets: [TargetConfig] = [TargetConfig.local],
+                driftInterval: Duration = .seconds(30), selfHealWindow: Duration = .seconds(60)) {
         self.dataDir = dataDir
         self.listen = listen
         self.repositories = repositories
         self.targets = targets
+        self.driftInterval = driftInterval
+        self.selfHealWindow = selfHealWindow
     }
 }
 

@@ -89,6 +89,8 @@ public actor DriftDetector {
     private func update(_ record: AppRecord, _ status: SyncStatus, diff: [String], summary: String) async throws -> SyncStatus {
         let text = diff.isEmpty ? nil : diff.joined(separator: "\n")
         guard record.status != status || record.diff != text || record.summary != summary else { return status }
+        // The reconciler may have judged the config invalid since this pass read the record: its word wins.
+        if let current = try await store.app(record.name), current.updatedAt != record.updatedAt { return current.status }
         var updated = record
         updated.status = status
         updated.diff = text

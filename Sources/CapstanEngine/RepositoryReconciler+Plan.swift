@@ -8,6 +8,7 @@ extension RepositoryReconciler {
     func plan(head: CommitID, into outcome: inout Outcome) async throws {
         let tree = source.tree(at: head)
         let catalog = try await AppDiscovery.discover(in: tree)
+        invalid = [:]
         let records = Dictionary(try await store.apps().filter { $0.repository == repository.name }.map { ($0.name, $0) },
                                  uniquingKeysWith: { first, _ in first })
         try await markInvalidConfigs(catalog.diagnostics, records: records, outcome: &outcome)
@@ -103,6 +104,7 @@ extension RepositoryReconciler {
     }
 
     func setStatus(_ app: DiscoveredApp, _ record: AppRecord?, _ status: SyncStatus, summary: String) async throws {
+        if status == .invalidConfig { invalid[app.spec.name] = (app, summary) }
         if record?.status == status, record?.summary == summary { return }
         let at = now()
         var updated = record ?? AppRecord(name: app.spec.name, repository: repository.name, configPath: app.configPath,

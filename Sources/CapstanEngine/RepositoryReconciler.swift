@@ -29,6 +29,9 @@ public actor RepositoryReconciler {
     let fetchTimeout: Duration
     private var lastHead: CommitID?
     private var lastError: GitError?
+    /// Applications found invalid at the current head, re-asserted on every reconcile: another writer
+    /// (drift) may have replaced the status in between, and the head alone would never bring it back.
+    var invalid: [String: (app: DiscoveredApp, summary: String)] = [:]
 
     public init(repository: RepositoryConfig, source: any MirroredSource, store: any DeploymentStore,
                 fetchTimeout: Duration = .seconds(120), now: @escaping @Sendable () -> Date = Date.init) {
@@ -56,6 +59,7 @@ public actor RepositoryReconciler {
         if lastError != nil { try await recordRecovery(head: head) }
         guard head != lastHead else {
             outcome.unchanged = true
+            try await reassertInvalid()
             return outcome
         }
         do {
@@ -67,6 +71,12 @@ public actor RepositoryReconciler {
         }
         lastHead = head
         return outcome
+    }
+
+    private func reassertInvalid() async throws {
+        for (name, entry) in invalid.sorted(by: { $0.key < $1.key }) {
+            try await setStatus(entry.app, try await store.app(name), .invalidConfig, summary: entry.summary)
+        }
     }
 
     private func recordGitError(_ error: GitError) async throws {

@@ -12,6 +12,8 @@ import Testing
         let config = try #require(decode("""
             dataDir: ./.capstan
             listen: 127.0.0.1:8080
+            driftInterval: 10s
+            selfHealWindow: 2m
             repositories:
               - name: apps
                 url: file:///srv/git/apps.git
@@ -26,6 +28,7 @@ import Testing
                 config: {metricsPort: 19100, bind: "127.0.0.1", tags: [a, 1], debug: true, nothing: null}
             """).validValue)
         #expect(config.dataDir == "./.capstan" && config.listen == "127.0.0.1:8080")
+        #expect(config.driftInterval == .seconds(10) && config.selfHealWindow == .seconds(120))
         #expect(config.repositories == [
             RepositoryConfig(name: "apps", url: "file:///srv/git/apps.git"),
             RepositoryConfig(name: "infra", url: "https://git.example.com/org/infra.git",

@@ -67,4 +67,40 @@ import Glibc
         #expect(fixture.stopServer(SIGTERM) == 0)
         #expect(await fixture.version("hello") == "3.0.0")
     }
+
+    @Test func aKilledInstanceIsHealedAndAnInvalidConfigDeploysNothing() async throws {
+        let fixture = try ServeFixture(appExtra: "sync: {selfHeal: true}\n",
+                                       serverExtra: "driftInterval: 1s\nselfHealWindow: 1s")
+        defer { fixture.tearDown() }
+        try fixture.startServer()
+        #expect(await fixture.eventually { (await fixture.app("hello"))?["status"] as? String == "SYNCED" },
+                "\(fixture.serverLog)")
+        let before = fixture.instances(of: "hello")
+        #expect(before.count == 2)
+
+        // An instance killed by hand: OUT_OF_SYNC, then self-healed back to two ready instances.
+        kill(before[0], SIGKILL)
+        #expect(await fixture.eventually(30, every: .milliseconds(20)) {
+            (await fixture.app("hello"))?["status"] as? String == "OUT_OF_SYNC"
+        })
+        #expect(await fixture.eventually {
+            let healed = (await fixture.deployments("hello")).contains {
+                $0["trigger"] as? String == "selfHeal" && $0["state"] as? String == "SUCCESS"
+            }
+            let status = (await fixture.app("hello"))?["status"] as? String
+            return healed && status == "SYNCED"
+        }, "\(fixture.serverLog)")
+        #expect(fixture.instances(of: "hello").count == 2)
+
+        // An invalid capstan.yaml: INVALID_CONFIG naming file:line, nothing deployed, v1 keeps serving.
+        let count = await fixture.deployments("hello").count
+        try fixture.work.write("hello/capstan.yaml",
+                               "apiVersion: capstan/v1\nkind: Application\nname: hello\nmanifests: [service.yaml]\nstrategy: canary\n")
+        try fixture.push("break hello")
+        #expect(await fixture.eventually { (await fixture.app("hello"))?["status"] as? String == "INVALID_CONFIG" })
+        let summary = (await fixture.app("hello"))?["summary"] as? String ?? ""
+        #expect(summary.contains("hello/capstan.yaml:5:11: strategy:"), "\(summary)")
+        #expect(await fixture.deployments("hello").count == count)
+        #expect(await fixture.version("hello") == "1.0.0")
+    }
 }

@@ -25,7 +25,7 @@ final class ServeFixture: @unchecked Sendable {
     static let serverScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("manifests/examples/hello/server.py")
 
-    init() throws {
+    init(appExtra: String = "", serverExtra: String = "") throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("capstan-e2e-\(UUID().uuidString.prefix(8))")
         bare = root.appendingPathComponent("apps.git")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -36,7 +36,8 @@ final class ServeFixture: @unchecked Sendable {
         let script = try String(contentsOf: Self.serverScript, encoding: .utf8)
         for (name, port) in ports {
             try work.write("\(name)/server.py", script)
-            try work.write("\(name)/capstan.yaml", "apiVersion: capstan/v1\nkind: Application\nname: \(name)\nmanifests: [service.yaml]\n")
+            try work.write("\(name)/capstan.yaml",
+                           "apiVersion: capstan/v1\nkind: Application\nname: \(name)\nmanifests: [service.yaml]\n\(appExtra)")
             try setVersion(name, "1.0.0", port: port)
         }
         try push("v1")
@@ -47,6 +48,7 @@ final class ServeFixture: @unchecked Sendable {
               - {name: apps, url: "file://\(bare.path)", branch: main, pollInterval: 1s}
             targets:
               - {name: local, plugin: process, config: {metricsPort: \(try LoopbackTCP.freePort()), stopGraceSeconds: 2}}
+            \(serverExtra)
             """
         try Data(config.utf8).write(to: root.appendingPathComponent("server.yaml"))
     }
@@ -136,6 +138,17 @@ final class ServeFixture: @unchecked Sendable {
             try? await Task.sleep(for: every)
         }
         return await condition()
+    }
+
+    /// The application's record from the API.
+    func app(_ name: String) async -> [String: Any]? { await api("/api/v1/apps/\(name)") as? [String: Any] }
+
+    /// Pids of the running instances of `app` (their environment names it).
+    func instances(of app: String) -> [Int32] {
+        processesInside().filter { pid in
+            let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))) ?? Data()
+            return String(decoding: environ, as: UTF8.self).split(separator: "\0").contains("CAPSTAN_APP=\(app)")
+        }
     }
 
     /// Pids of processes whose working folder or command line lies in this fixture's folder.

@@ -123,6 +123,22 @@ import Testing
         #expect(bravo.summary == "apps/bravo/service.yaml:5:7: port: expected an integer, got \"http\"")
     }
 
+    @Test func invalidConfigIsReassertedWhenAnotherWriterReplacedIt() async throws {
+        let setup = try Setup()
+        defer { setup.cleanUp() }
+        _ = try await setup.reconciler.reconcile()
+        try await setup.succeedAll()
+        try setup.repo.write("apps/alpha/capstan.yaml", Self.app("alpha", extra: "strategy: canary\n"))
+        try setup.repo.commit("break alpha")
+        _ = try await setup.reconciler.reconcile()
+        var alpha = try #require(try await setup.store.app("alpha"))
+        alpha.status = .synced  // e.g. a drift pass that read the record before the reconciler wrote it
+        try await setup.store.write([.upsertApp(alpha)], events: [])
+        let again = try await setup.reconciler.reconcile()
+        #expect(again.unchanged)
+        #expect(try await setup.store.app("alpha")?.status == .invalidConfig)
+    }
+
     @Test func syncAutoOffLeavesTheAppOutOfSync() async throws {
         let setup = try Setup(extra: "sync: {auto: false}\n")
         defer { setup.cleanUp() }
