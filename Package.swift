@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -45,7 +47,10 @@ let package = Package(
         .target(name: "CapstanPluginKit", dependencies: ["CapstanCore"], swiftSettings: strict),
         .target(
             name: "CapstanEngine",
-            dependencies: ["CapstanCore", "CapstanConfig", "CapstanGit", "CapstanPluginKit"],
+            dependencies: [
+                "CapstanCore", "CapstanConfig", "CapstanGit", "CapstanPluginKit",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         .target(name: "CapstanTesting", dependencies: ["CapstanCore"], swiftSettings: strict),
@@ -66,6 +71,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],

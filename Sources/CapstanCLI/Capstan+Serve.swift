@@ -8,6 +8,8 @@ import CapstanServer
 import CapstanStore
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -29,6 +31,8 @@ extension Capstan {
 
         public func run() async throws {
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let logger = Logger(label: "capstan")
             let settings = try loadConfig()
             let dataDir = URL(fileURLWithPath: data ?? settings.dataDir)
@@ -56,7 +60,13 @@ extension Capstan {
             let controller = Controller(reconcilers: reconcilers, runner: runner, store: store, drift: drift,
                                         driftInterval: settings.driftInterval)
             let (host, port) = try Self.split(settings.listen)
-            let api = CapstanAPI.application(store: store, host: host, port: port, logger: logger, onListening: { bound in
+            let metrics: @Sendable () -> String = {
+                var buffer: [UInt8] = []
+                registry.emit(into: &buffer)
+                return String(decoding: buffer, as: UTF8.self)
+            }
+            let api = CapstanAPI.application(store: store, host: host, port: port, logger: logger, metrics: metrics,
+                                             onListening: { bound in
                 logger.info("capstan serve: API on http://\(host):\(bound), data in \(dataDir.path)")
             })
             let group = ServiceGroup(configuration: .init(

@@ -1,4 +1,6 @@
 public import CapstanCore
+import CapstanGit
+import Metrics
 import Synchronization
 
 /// The engine's main loop: polls every watched repository on its interval and runs deployments,
@@ -56,8 +58,17 @@ public final class Controller: Sendable {
 
     private func poll(_ reconciler: RepositoryReconciler) async {
         let interval = reconciler.repository.pollInterval
+        let name = reconciler.repository.name
+        let timer = Metrics.Timer(label: "capstan_poll_duration_seconds", dimensions: [("repository", name)],
+                                  preferredDisplayUnit: .seconds)
         while !Task.isCancelled {
-            if let outcome = try? await reconciler.reconcile(), !outcome.created.isEmpty { wake.yield() }
+            let started = ContinuousClock.now
+            let outcome = try? await reconciler.reconcile()
+            timer.record(since: started)
+            if let error = outcome?.error {
+                Counter(label: "capstan_git_errors_total", dimensions: [("repository", name), ("code", error.code.rawValue)]).increment()
+            }
+            if let outcome, !outcome.created.isEmpty { wake.yield() }
             do { try await clock.sleep(for: interval) } catch { return }
         }
     }

@@ -1,6 +1,7 @@
 public import CapstanCore
 import CapstanPluginKit
 public import Foundation
+import Metrics
 
 /// Carries out deployments: feeds the ``DeploymentMachine`` and performs its actions — platform
 /// stages through the target's plugin, WAIT on the injected clock — persisting every transition
@@ -54,7 +55,12 @@ public actor DeploymentRunner {
         while !actions.isEmpty {
             switch actions.removeFirst() {
             case .runStage(let index, let kind, let attempt):
-                switch await runStage(index, kind, attempt: attempt, machine: machine, context: context) {
+                let started = ContinuousClock.now
+                let run = await runStage(index, kind, attempt: attempt, machine: machine, context: context)
+                Metrics.Timer(label: "capstan_stage_duration_seconds",
+                              dimensions: [("stage", kind.rawValue), ("result", Self.result(run))],
+                              preferredDisplayUnit: .seconds).record(since: started)
+                switch run {
                 case .finished(let outcome):
                     actions += try await apply(.stageFinished(index: index, outcome: outcome), to: &machine, context)
                 case .interrupted where attempt < Self.maxAttempts:
@@ -68,10 +74,20 @@ public actor DeploymentRunner {
             case .abortStage:
                 continue  // stages run one at a time here: the one to abort has already returned
             case .finished(let state):
+                Counter(label: "capstan_deployments_total", dimensions: [("state", state.rawValue)]).increment()
                 return state
             }
         }
         return machine.deployment.state
+    }
+
+    static func result(_ run: StageRun) -> String {
+        switch run {
+        case .finished(.success): "success"
+        case .finished(.failure): "failure"
+        case .interrupted: "interrupted"
+        case .stopped: "stopped"
+        }
     }
 
     /// Applies an input and persists its transition (with the application's record when it ends).

@@ -18,7 +18,7 @@ public enum CapstanAPI {
     /// The routes and the methods each answers; anything else on these paths is a 405.
     static let routes: [(path: PathTemplate, methods: [HTTPRequest.Method])] = [
         "/healthz", "/api/v1/apps", "/api/v1/apps/{name}", "/api/v1/apps/{name}/diff",
-        "/api/v1/deployments", "/api/v1/deployments/{id}", "/api/v1/events",
+        "/api/v1/deployments", "/api/v1/deployments/{id}", "/api/v1/events", "/metrics",
     ].map { (PathTemplate($0), [.get, .head]) }
 
     /// A router serving the API from `store` (reads only, through the ``DeploymentStore`` protocol).
@@ -57,12 +57,21 @@ public enum CapstanAPI {
     ///   - port: 0 picks a free port; `onListening` is told which.
     ///   - logger: where the server logs (nil: Hummingbird's default, level from `LOG_LEVEL`).
     ///   - onListening: called with the bound port once the server accepts connections.
+    ///   - metrics: renders the Prometheus text exposition for `GET /metrics`; nil answers 404 there.
     public static func application(store: any DeploymentStore, host: String = "127.0.0.1", port: Int = 8080,
                                    health: HealthCheck? = nil, logger: Logger? = nil,
+                                   metrics: (@Sendable () -> String)? = nil,
                                    onListening: @escaping @Sendable (Int) async -> Void = { _ in })
         -> Hummingbird.Application<RouterResponder<BasicRequestContext>> {
-        Hummingbird.Application(
-            router: router(store: store, health: health),
+        let router = router(store: store, health: health)
+        if let metrics {
+            router.get("/metrics") { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                         body: .init(byteBuffer: ByteBuffer(string: metrics())))
+            }
+        }
+        return Hummingbird.Application(
+            router: router,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "capstan"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger

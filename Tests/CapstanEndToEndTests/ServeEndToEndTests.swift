@@ -63,6 +63,12 @@ import Glibc
         let v3Events = events.filter { ($0["message"] as? String)?.contains(v3.short) == true }
         #expect(!v3Events.isEmpty)
 
+        // Prometheus metrics of what happened.
+        let metrics = await fixture.text("/metrics") ?? ""
+        #expect(metrics.contains(#"capstan_deployments_total{state="SUCCESS"}"#), "\(metrics)")
+        #expect(metrics.contains(#"capstan_stage_duration_seconds_count{stage="SYNC",result="success"}"#))
+        #expect(metrics.contains(#"capstan_poll_duration_seconds_count{repository="apps"}"#))
+
         // SIGTERM: a clean exit, and traffic still flows (instances and HAProxy are detached).
         #expect(fixture.stopServer(SIGTERM) == 0)
         #expect(await fixture.version("hello") == "3.0.0")

@@ -117,6 +117,14 @@ final class ServeFixture: @unchecked Sendable {
         return try? JSONSerialization.jsonObject(with: data)
     }
 
+    /// GET on the API as text; nil when it does not answer.
+    func text(_ path: String) async -> String? {
+        guard let url = URL(string: "http://127.0.0.1:\(apiPort)\(path)"),
+              let (data, response) = try? await URLSession.shared.data(from: url),
+              (response as? HTTPURLResponse)?.statusCode == 200 else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// The deployments of `app`, newest first.
     func deployments(_ app: String) async -> [[String: Any]] {
         (await api("/api/v1/deployments?app=\(app)") as? [[String: Any]]) ?? []
