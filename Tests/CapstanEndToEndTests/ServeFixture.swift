@@ -130,6 +130,26 @@ final class ServeFixture: @unchecked Sendable {
         (await api("/api/v1/deployments?app=\(app)") as? [[String: Any]]) ?? []
     }
 
+    /// One request through HAProxy: the version, or what went wrong.
+    func probe(_ app: String) async -> Result<String, ProbeFailure> {
+        let url = URL(string: "http://127.0.0.1:\(ports[app]!)/")!
+        do {
+            let (data, response) = try await URLSession.shared.data(from: url)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            guard status == 200, let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let version = body["version"] as? String else {
+                return .failure(ProbeFailure(description: "HTTP \(status): \(String(decoding: data.prefix(200), as: UTF8.self))"))
+            }
+            return .success(version)
+        } catch {
+            return .failure(ProbeFailure(description: "\(error)"))
+        }
+    }
+
+    struct ProbeFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
     /// What the service answers through HAProxy, or nil.
     func version(_ app: String) async -> String? {
         guard let url = URL(string: "http://127.0.0.1:\(ports[app]!)/"),
