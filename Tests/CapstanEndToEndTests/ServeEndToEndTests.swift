@@ -31,6 +31,8 @@ import Glibc
         })
         #expect(await fixture.version("hello") == "2.0.0")
         #expect(await fixture.deployments("other").count == 1)
+        // No v1 instance is left: exactly the two v2 instances run.
+        #expect(await fixture.eventually(10) { fixture.instances(of: "hello").map(fixture.version(of:)) == ["2.0.0", "2.0.0"] })
 
         // Continuous requests through HAProxy while the server is killed mid-deployment and restarted.
         let failures = Mutex<[String]>([]), successes = Mutex(0)

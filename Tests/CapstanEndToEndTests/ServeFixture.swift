@@ -179,6 +179,13 @@ final class ServeFixture: @unchecked Sendable {
         }
     }
 
+    /// The VERSION an instance was started with (from its environment).
+    func version(of pid: Int32) -> String {
+        let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))) ?? Data()
+        let entry = String(decoding: environ, as: UTF8.self).split(separator: "\0").first { $0.hasPrefix("VERSION=") }
+        return entry.map { String($0.dropFirst("VERSION=".count)) } ?? "?"
+    }
+
     /// Pids of processes whose working folder or command line lies in this fixture's folder.
     func processesInside() -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -68,9 +68,10 @@ import Testing
         let error = await gitError { () throws(GitError) in try await mirror.fetch(timeout: .milliseconds(500)) }
         let elapsed = clock.now - start
         #expect(error?.code == .timeout)
-        // Without the deadline this call would never return (the listener never answers). The
-        // margin is wide because parallel tests block the 2-thread cooperative pool with git CLI calls.
-        #expect(elapsed < .seconds(10))
+        // Without the deadline this call would never return (the listener never answers). The bound
+        // only proves that: on 2 cores under a parallel build, test fixtures that run the git CLI
+        // synchronously hold the cooperative pool for seconds (seen: 12 s), so it is not a speed check.
+        #expect(elapsed < .seconds(60))
 
         // The first fetch still holds the mirror's thread: the next call waits within its own deadline.
         let queued = await gitError { () throws(GitError) in try await mirror.resolve("main", timeout: .milliseconds(200)) }
