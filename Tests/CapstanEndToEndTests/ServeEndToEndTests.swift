@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// `capstan serve` for real: real Git, real processes, real HAProxy, over loopback, in real time.
-@Suite(.serialized) struct ServeEndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ServeEndToEndTests {
     @Test func pushesDeployOnlyWhatTheyTouchAndSurviveAKill9() async throws {
         let fixture = try ServeFixture()
         defer { fixture.tearDown() }
