@@ -115,6 +115,9 @@ public final class Controller: Sendable {
             running.withLock { _ = $0.remove(next.app) }
             wake.yield()  // the application may have another deployment waiting
         }
-        _ = try? await runner.run(next.id)
+        let state = try? await runner.run(next.id)
+        // Not finished (a store error, a plugin gone mid-stage): pause before it is picked up again,
+        // so a persistent problem is retried each tick rather than in a tight loop.
+        if state.map({ !$0.isFinal }) ?? true { try? await clock.sleep(for: dispatchInterval) }
     }
 }
