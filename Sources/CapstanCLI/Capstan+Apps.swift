@@ -4,7 +4,7 @@ import CapstanServer
 
 extension Capstan {
     /// `capstan apps`: every application the server knows, with its sync status and live commit.
-    public struct Apps: AsyncParsableCommand {
+    public struct Apps: ConsoleCommand {
         public static let configuration = CommandConfiguration(
             abstract: "List the applications a Capstan server manages.",
             discussion: "Exits 2 when the server cannot be reached."
@@ -14,10 +14,6 @@ extension Capstan {
 
         public init() {}
 
-        public func run() async throws {
-            let status = await execute(console: .standard())
-            if status != 0 { throw ExitCode(status) }
-        }
 
         /// Runs the command; returns its exit status.
         public func execute(console: Console) async -> Int32 {
@@ -43,7 +39,7 @@ extension Capstan {
         public init() {}
 
         /// `capstan app get NAME`: status, live commit, the desired-vs-live diff and the last deployment.
-        public struct Get: AsyncParsableCommand {
+        public struct Get: ConsoleCommand {
             public static let configuration = CommandConfiguration(
                 abstract: "Show an application's status, diff and last deployment.",
                 discussion: "Exits 1 when there is no such application, 2 when the server cannot be reached."
@@ -54,10 +50,6 @@ extension Capstan {
 
             public init() {}
 
-            public func run() async throws {
-                let status = await execute(console: .standard())
-                if status != 0 { throw ExitCode(status) }
-            }
 
             /// Runs the command; returns its exit status.
             public func execute(console: Console) async -> Int32 {
@@ -85,7 +77,7 @@ extension Capstan {
         }
 
         /// `capstan app diff NAME`: what differs between Git and the live state.
-        public struct Diff: AsyncParsableCommand {
+        public struct Diff: ConsoleCommand {
             public static let configuration = CommandConfiguration(
                 abstract: "Show what differs between an application's desired (Git) and live state.",
                 discussion: "Exits 1 when there is no such application, 2 when the server cannot be reached."
@@ -96,10 +88,6 @@ extension Capstan {
 
             public init() {}
 
-            public func run() async throws {
-                let status = await execute(console: .standard())
-                if status != 0 { throw ExitCode(status) }
-            }
 
             /// Runs the command; returns its exit status.
             public func execute(console: Console) async -> Int32 {

@@ -5,7 +5,7 @@ import Foundation
 
 extension Capstan {
     /// `capstan deployments`: recent deployments, newest first.
-    public struct Deployments: AsyncParsableCommand {
+    public struct Deployments: ConsoleCommand {
         public static let configuration = CommandConfiguration(
             abstract: "List deployments, newest first.",
             discussion: "Exits 2 when the server cannot be reached."
@@ -30,10 +30,6 @@ extension Capstan {
             state.flatMap { text in DeploymentState.allCases.first { $0.rawValue.caseInsensitiveCompare(text) == .orderedSame } }
         }
 
-        public func run() async throws {
-            let status = await execute(console: .standard())
-            if status != 0 { throw ExitCode(status) }
-        }
 
         /// Runs the command; returns its exit status.
         public func execute(console: Console) async -> Int32 {
@@ -63,7 +59,7 @@ extension Capstan {
         public init() {}
 
         /// `capstan deployment get ID`.
-        public struct Get: AsyncParsableCommand {
+        public struct Get: ConsoleCommand {
             public static let configuration = CommandConfiguration(
                 abstract: "Show a deployment with its stages, approvals and events.",
                 discussion: "Exits 1 when there is no such deployment, 2 when the server cannot be reached."
@@ -74,10 +70,6 @@ extension Capstan {
 
             public init() {}
 
-            public func run() async throws {
-                let status = await execute(console: .standard())
-                if status != 0 { throw ExitCode(status) }
-            }
 
             /// Runs the command; returns its exit status.
             public func execute(console: Console) async -> Int32 {

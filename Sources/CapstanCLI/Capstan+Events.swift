@@ -5,7 +5,7 @@ import Foundation
 
 extension Capstan {
     /// `capstan events`: the server's event log, from a sequence on; `--follow` keeps polling for new ones.
-    public struct Events: AsyncParsableCommand {
+    public struct Events: ConsoleCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Print the server's events, oldest first; --follow waits for new ones.",
             discussion: """
@@ -32,10 +32,6 @@ extension Capstan {
             guard interval > 0, interval <= 3600 else { throw ValidationError("--interval must be above 0 and at most 3600") }
         }
 
-        public func run() async throws {
-            let status = await execute(console: .standard())
-            if status != 0 { throw ExitCode(status) }
-        }
 
         /// Runs the command; returns its exit status (following ends only at --max-events, an error or cancellation).
         public func execute(console: Console) async -> Int32 {

@@ -6,7 +6,7 @@ import Foundation
 
 extension Capstan {
     /// `capstan plan`: which applications a range of commits touches, why, and how each would roll out.
-    public struct Plan: AsyncParsableCommand {
+    public struct Plan: ConsoleCommand {
         public static let configuration = CommandConfiguration(
             abstract: "List the applications that commits touch, why, and the rollout each would get.",
             discussion: """
@@ -48,10 +48,6 @@ extension Capstan {
             if tokenEnv != nil, sshKey != nil { throw ValidationError("use --token-env or --ssh-key, not both") }
         }
 
-        public func run() async throws {
-            let status = try await execute(console: .standard())
-            if status != 0 { throw ExitCode(status) }
-        }
 
         /// Runs the command; returns its exit status.
         public func execute(console: Console) async throws -> Int32 {

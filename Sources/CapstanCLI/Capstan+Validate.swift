@@ -5,7 +5,7 @@ import Foundation
 
 extension Capstan {
     /// `capstan validate [PATH]`: checks every capstan.yaml under PATH and the manifests each names.
-    public struct Validate: AsyncParsableCommand {
+    public struct Validate: ConsoleCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Check every capstan.yaml under PATH and the manifests it names.",
             discussion: "Prints each problem as file:line:col: field: message and exits 1 when there is any."
@@ -16,10 +16,6 @@ extension Capstan {
 
         public init() {}
 
-        public func run() async throws {
-            let status = try await execute(console: .standard())
-            if status != 0 { throw ExitCode(status) }
-        }
 
         /// Runs the command; returns its exit status.
         public func execute(console: Console) async throws -> Int32 {
