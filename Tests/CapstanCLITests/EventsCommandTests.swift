@@ -86,7 +86,7 @@ import Testing
 
     @Test(arguments: [["apps"], ["app", "get", "checkout"], ["deployments"], ["deployment", "get", "d-0001"], ["events"]])
     func aFailingStoreExits2WithItsMessage(_ arguments: [String]) async throws {
-        try await ServerFixture.withServer(store: BrokenStore()) { server in
+        try await ServerFixture.withServer(store: FailingDeploymentStore(message: "disk I/O error")) { server in
             let result = try await capstan(arguments + ["--server", server])
             #expect(result.status == 2)
             #expect(result.err.hasSuffix(": the server's store is unavailable (503): disk I/O error\n"))

@@ -100,28 +100,11 @@ struct CommandResult: Sendable {
 func capstan(_ arguments: [String]) async throws -> CommandResult {
     let console = Console.capturing()
     let status: Int32
-    switch try Capstan.parseAsRoot(arguments) {
-    case let command as Capstan.Apps: status = await command.execute(console: console)
-    case let command as Capstan.AppCommand.Get: status = await command.execute(console: console)
-    case let command as Capstan.AppCommand.Diff: status = await command.execute(console: console)
-    case let command as Capstan.Deployments: status = await command.execute(console: console)
-    case let command as Capstan.DeploymentCommand.Get: status = await command.execute(console: console)
-    case let command as Capstan.Events: status = await command.execute(console: console)
-    case let other: Issue.record("not a server command: \(type(of: other))"); status = -1
+    if let command = try Capstan.parseAsRoot(arguments) as? any ConsoleCommand {
+        status = try await command.execute(console: console)
+    } else {
+        Issue.record("not a command that writes to a console: \(arguments)")
+        status = -1
     }
     return CommandResult(status: status, out: console.output, err: console.errors)
-}
-
-/// A store whose every read fails.
-struct BrokenStore: DeploymentStore {
-    let error = StoreError.unavailable("disk I/O error")
-    func write(_ changes: [StoreChange], events: [NewEvent]) async throws -> [Event] { throw error }
-    func deployment(_ id: DeploymentID) async throws -> Deployment? { throw error }
-    func deployments(app: String?, state: DeploymentState?, limit: Int) async throws -> [Deployment] { throw error }
-    func stages(of deployment: DeploymentID) async throws -> [StageRecord] { throw error }
-    func approvals(of deployment: DeploymentID) async throws -> [Approval] { throw error }
-    func app(_ name: String) async throws -> AppRecord? { throw error }
-    func apps() async throws -> [AppRecord] { throw error }
-    func events(after: Int64, limit: Int) async throws -> [Event] { throw error }
-    func lastSequence() async throws -> Int64 { throw error }
 }

@@ -109,19 +109,4 @@ extension JSONValue {
     var keys: [String] { if case .object(let fields) = self { fields.keys.sorted() } else { [] } }
 
     subscript(index: Int) -> JSONValue? { if case .array(let items) = self, items.indices.contains(index) { items[index] } else { nil } }
-    subscript(key: String) -> JSONValue? { if case .object(let fields) = self { fields[key] } else { nil } }
-}
-
-/// A store whose every read fails as a broken disk would.
-struct FailingStore: DeploymentStore {
-    let error = StoreError.unavailable("disk I/O error (database is locked)")
-    func write(_ changes: [StoreChange], events: [NewEvent]) async throws -> [Event] { throw error }
-    func deployment(_ id: DeploymentID) async throws -> Deployment? { throw error }
-    func deployments(app: String?, state: DeploymentState?, limit: Int) async throws -> [Deployment] { throw error }
-    func stages(of deployment: DeploymentID) async throws -> [StageRecord] { throw error }
-    func approvals(of deployment: DeploymentID) async throws -> [Approval] { throw error }
-    func app(_ name: String) async throws -> AppRecord? { throw error }
-    func apps() async throws -> [AppRecord] { throw error }
-    func events(after: Int64, limit: Int) async throws -> [Event] { throw error }
-    func lastSequence() async throws -> Int64 { throw error }
 }

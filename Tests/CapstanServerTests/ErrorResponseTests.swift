@@ -1,5 +1,6 @@
 import CapstanCore
 import CapstanServer
+import CapstanTesting
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -69,7 +70,7 @@ import Testing
     @Test(arguments: Transport.allCases, ["/api/v1/apps", "/api/v1/apps/checkout", "/api/v1/apps/checkout/diff",
                                           "/api/v1/deployments", "/api/v1/deployments/d-0001", "/api/v1/events"])
     func aFailingStoreIs503WithItsMessage(_ transport: Transport, uri: String) async throws {
-        try await Seed.withAPI(transport, store: FailingStore()) { client in
+        try await Seed.withAPI(transport, store: FailingDeploymentStore(message: "disk I/O error (database is locked)")) { client in
             let response = try await client.execute(uri: uri, method: .get)
             #expect(response.status == .serviceUnavailable)
             #expect(try response.apiError == .init(code: "store_unavailable", message: "disk I/O error (database is locked)"))
@@ -78,7 +79,7 @@ import Testing
 
     @Test(arguments: Transport.allCases)
     func badInputIsCheckedBeforeTheStoreIsAsked(_ transport: Transport) async throws {
-        try await Seed.withAPI(transport, store: FailingStore()) { client in
+        try await Seed.withAPI(transport, store: FailingDeploymentStore(message: "disk I/O error (database is locked)")) { client in
             let response = try await client.execute(uri: "/api/v1/events?limit=0", method: .get)
             #expect(response.status == .badRequest)
         }

@@ -1,5 +1,6 @@
 import CapstanCore
 import CapstanServer
+import CapstanTesting
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -22,7 +23,7 @@ import Testing
 
     @Test(arguments: Transport.allCases)
     func healthIs503WhenTheStoreFails(_ transport: Transport) async throws {
-        try await Seed.withAPI(transport, store: FailingStore()) { client in
+        try await Seed.withAPI(transport, store: FailingDeploymentStore(message: "disk I/O error (database is locked)")) { client in
             let response = try await client.execute(uri: "/healthz", method: .get)
             #expect(response.status == .serviceUnavailable)
             #expect(try response.decoded(HealthView.self) == HealthView(status: "unavailable",
@@ -31,7 +32,7 @@ import Testing
     }
 
     @Test func aCustomHealthCheckDecides() async throws {
-        let app = Hummingbird.Application(router: CapstanAPI.router(store: FailingStore(), health: {}))
+        let app = Hummingbird.Application(router: CapstanAPI.router(store: FailingDeploymentStore(message: "disk I/O error (database is locked)"), health: {}))
         try await app.test(.router) { client in
             let response = try await client.execute(uri: "/healthz", method: .get)
             #expect(response.status == .ok)
