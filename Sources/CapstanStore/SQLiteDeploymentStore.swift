@@ -1,11 +1,13 @@
 public import CapstanCore
 public import Foundation
 internal import GRDB
+import Synchronization
 
 /// The deployment records and the event store in one SQLite file, through a GRDB `DatabasePool` (WAL).
 ///
 /// Writers are serialized by the pool (one writer connection); readers run in parallel and see the last
-/// committed write. Every `write` is one `IMMEDIATE` transaction, so a state change and its events land
+/// committed write. One write at a time may run on its caller's thread instead of hopping to the writer
+/// queue (``write(_:events:)`` says why that is safe). Every `write` is one `IMMEDIATE` transaction, so a state change and its events land
 /// together or not at all. SQLite failures (disk full, read-only, corrupt, locked) surface as
 /// ``StoreError/unavailable(_:)``, never as a crash.
 ///
@@ -21,6 +23,8 @@ public final class SQLiteDeploymentStore: DeploymentStore {
     /// `url.path`, kept for error messages.
     let path: String
     let pool: DatabasePool
+    /// Set while a write runs on its caller's thread (see ``write(_:events:)``).
+    let inlineWriter = Atomic<Bool>(false)
 
     private init(url: URL, pool: DatabasePool) {
         self.url = url
