@@ -75,10 +75,22 @@ public actor DeploymentRunner {
                 continue  // stages run one at a time here: the one to abort has already returned
             case .finished(let state):
                 Counter(label: "capstan_deployments_total", dimensions: [("state", state.rawValue)]).increment()
+                await finish(machine, context: context)
                 return state
             }
         }
         return machine.deployment.state
+    }
+
+    /// Lets the platform release what it kept for the deployment. Best effort: the state is already stored,
+    /// and a platform that missed the call cleans up at the application's next deployment.
+    private func finish(_ machine: DeploymentMachine, context: DeploymentContext) async {
+        guard let platform = platforms[context.app.spec.target] else { return }
+        let deployment = machine.deployment
+        let params = FinishDeploymentParams(
+            deploymentId: deployment.id, app: deployment.app, state: deployment.state, commit: deployment.commit,
+            previousCommit: deployment.previousCommit, rolledBack: machine.stages[machine.rollbackIndex].state == .success)
+        try? await platform.finishDeployment(params)
     }
 
     static func result(_ run: StageRun) -> String {

@@ -5,6 +5,8 @@ public import CapstanPluginKit
 /// executor's own logic use a recording platform, and end-to-end tests the real plugins.
 public protocol StagePlatform: Sendable {
     func executeStage(_ params: ExecuteStageParams, timeout: Duration?) async throws(PluginError) -> ExecuteStageResult
+    /// The deployment ended: the platform releases what it kept for a quick rollback.
+    func finishDeployment(_ params: FinishDeploymentParams) async throws(PluginError)
 }
 
 extension PluginHost: StagePlatform {}

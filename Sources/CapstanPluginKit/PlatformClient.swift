@@ -10,6 +10,8 @@ public protocol PlatformClient: Sendable {
     /// (see ``PluginHost/executeStage(_:timeout:)``).
     func executeStage(_ params: ExecuteStageParams, timeout: Duration?) async throws(PluginError)
         -> ExecuteStageResult
+    /// A deployment ended (see ``FinishDeploymentParams``).
+    func finishDeployment(_ params: FinishDeploymentParams) async throws(PluginError)
     func shutdown() async
 }
 
@@ -79,6 +81,11 @@ public actor InProcessPlatformClient<Plugin: PlatformPlugin>: PlatformClient {
         } catch {
             return .failure(String(describing: error))
         }
+    }
+
+    public func finishDeployment(_ params: FinishDeploymentParams) async throws(PluginError) {
+        _ = try await capabilities()
+        try await attempt(PluginMethod.finishDeployment) { try await plugin.finishDeployment(params) }
     }
 
     public func shutdown() async {

@@ -14,12 +14,15 @@ public protocol PlatformPlugin: Sendable {
     /// Runs one stage. Must be idempotent: the same stage may arrive again, with a higher attempt,
     /// after a restart. Send progress through `log` as it happens.
     func executeStage(_ params: ExecuteStageParams, log: StageLogger) async throws -> ExecuteStageResult
+    /// A deployment ended: release what was kept for it. May arrive twice; the default does nothing.
+    func finishDeployment(_ params: FinishDeploymentParams) async throws
     /// Called on the `shutdown` request, before the answer; the process exits after it.
     func shutdown() async
 }
 
 extension PlatformPlugin {
     public func shutdown() async {}
+    public func finishDeployment(_ params: FinishDeploymentParams) async throws {}
 }
 
 /// Sends `log` notifications for one running stage; they reach the server as the stage runs.

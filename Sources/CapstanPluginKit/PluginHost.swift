@@ -175,6 +175,17 @@ public actor PluginHost {
         }
     }
 
+    /// Tells the plugin a deployment ended. A plugin that does not know the method (-32601) has nothing
+    /// to release, so that answer is a success.
+    public func finishDeployment(_ params: FinishDeploymentParams) async throws(PluginError) {
+        do {
+            _ = try await call(PluginMethod.finishDeployment, params: params, timeout: configuration.callTimeout,
+                               as: JSONValue.self)
+        } catch where error.code == .remoteError && error.rpcError?.knownCode == .methodNotFound {
+            return
+        }
+    }
+
     /// Calls any method with JSON params, for methods this host has no typed wrapper for.
     public func call(_ method: String, params: JSONValue = .object([:]), timeout: Duration? = nil) async throws(PluginError)
         -> JSONValue

@@ -7,6 +7,8 @@ public enum PluginMethod {
     public static let liveState = "liveState"
     public static let executeStage = "executeStage"
     public static let shutdown = "shutdown"
+    /// A deployment ended: release what the plugin kept for it (the previous primary, kept for a quick rollback).
+    public static let finishDeployment = "finishDeployment"
     /// A notification from plugin to host: one line of a running stage's log.
     public static let log = "log"
 }
@@ -187,5 +189,31 @@ public struct StageLogParams: Sendable, Hashable, Codable {
         self.deploymentId = deploymentId
         self.stageIndex = stageIndex
         self.line = line
+    }
+}
+
+/// `finishDeployment` params: a deployment has ended, in `state`.
+///
+/// Sent once after the deployment's final state is stored, and possibly again after a restart: the
+/// plugin must treat a repeat as a no-op. A plugin that keeps nothing per deployment answers `{}`.
+public struct FinishDeploymentParams: Sendable, Hashable, Codable {
+    public var deploymentId: DeploymentID
+    public var app: String
+    /// `SUCCESS`, `FAILURE` or `CANCELLED`.
+    public var state: DeploymentState
+    /// The deployment's commit, and what was deployed before it (nil for a first deployment).
+    public var commit: CommitID
+    public var previousCommit: CommitID?
+    /// False when the deployment was cancelled without rollback: leave every variant as it is.
+    public var rolledBack: Bool
+
+    public init(deploymentId: DeploymentID, app: String, state: DeploymentState, commit: CommitID,
+                previousCommit: CommitID?, rolledBack: Bool) {
+        self.deploymentId = deploymentId
+        self.app = app
+        self.state = state
+        self.commit = commit
+        self.previousCommit = previousCommit
+        self.rolledBack = rolledBack
     }
 }

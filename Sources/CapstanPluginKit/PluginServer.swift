@@ -122,6 +122,9 @@ public final class PluginServer<Plugin: PlatformPlugin>: Sendable {
                 if let data = try? WireCoding.line(notification) { self.emit(data) }
             }
             return try Self.resultLine(id, await plugin.executeStage(params, log: log))
+        case PluginMethod.finishDeployment:
+            try await plugin.finishDeployment(Self.params(FinishDeploymentParams.self, line))
+            return try Self.resultLine(id, EmptyMessage())
         case PluginMethod.shutdown:
             await plugin.shutdown()
             phase.withLock { $0 = .shutDown }

@@ -10,11 +10,17 @@ import Testing
 /// (The executor's own logic is tested here; the real plugins have end-to-end tests of their own.)
 final class ScriptedPlatform: StagePlatform {
     enum Reply: Sendable { case success, failure(String), error(PluginError.Code), hang }
-    private let state = Mutex<(calls: [ExecuteStageParams], replies: [StageKind: Reply])>(([], [:]))
+    private let state = Mutex<(calls: [ExecuteStageParams], replies: [StageKind: Reply], finished: [FinishDeploymentParams])>(
+        ([], [:], []))
 
     init(_ replies: [StageKind: Reply] = [:]) { state.withLock { $0.replies = replies } }
 
     var calls: [ExecuteStageParams] { state.withLock { $0.calls } }
+    var finished: [FinishDeploymentParams] { state.withLock { $0.finished } }
+
+    func finishDeployment(_ params: FinishDeploymentParams) async throws(PluginError) {
+        state.withLock { $0.finished.append(params) }
+    }
 
     func executeStage(_ params: ExecuteStageParams, timeout: Duration?) async throws(PluginError) -> ExecuteStageResult {
         let reply = state.withLock { state in
@@ -87,6 +93,8 @@ struct FixedContext: DeploymentContextLoader {
         #expect(events.map(\.message).contains("ran SYNC"))
         #expect(events.last?.kind == .appStatusChanged)
         #expect(try await setup.store.stages(of: id).map(\.state) == [.success, .skipped])
+        #expect(setup.platform.finished.map { [$0.deploymentId.rawValue, $0.state.rawValue, "\($0.rolledBack)"] }
+            == [[id.rawValue, "SUCCESS", "false"]])
     }
 
     @Test func waitRunsOnTheInjectedClock() async throws {
@@ -113,6 +121,7 @@ struct FixedContext: DeploymentContextLoader {
         #expect(deployment.reason == "stage 1 PRIMARY_ROLLOUT failed: instances never became ready")
         let app = try #require(try await setup.store.app("web"))
         #expect(app.lastDeployedCommit == Self.v1 && app.status == .outOfSync)
+        #expect(setup.platform.finished.map { "\($0.state.rawValue) \($0.rolledBack)" } == ["FAILURE true"])
     }
 
     @Test func aPluginErrorIsAFailureWithItsReason() async throws {

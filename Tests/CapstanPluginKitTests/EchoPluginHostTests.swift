@@ -72,6 +72,17 @@ import Glibc
         await host.shutdown()
     }
 
+    /// The Python plugin has no `finishDeployment` (-32601): it keeps nothing, so the call succeeds.
+    @Test func finishDeploymentOnAPluginWithoutItIsDone() async throws {
+        let host = host()
+        let commit = try #require(CommitID(String(repeating: "b", count: 40)))
+        try await host.finishDeployment(FinishDeploymentParams(
+            deploymentId: DeploymentID(rawValue: "d-test"), app: "checkout", state: .success, commit: commit,
+            previousCommit: nil, rolledBack: false))
+        #expect(await host.processID != nil)
+        await host.shutdown()
+    }
+
     @Test func executeStageAgainReportsInsteadOfRedoing() async throws {
         let host = host()
         _ = try await host.executeStage(EchoPlugin.stage(0))

@@ -12,6 +12,9 @@ actor FakePlatform: PlatformPlugin {
 
     private(set) var initialized: InitializeParams?
     private(set) var stopped = false
+    private(set) var finished: [FinishDeploymentParams] = []
+
+    func finishDeployment(_ params: FinishDeploymentParams) async throws { finished.append(params) }
 
     func initialize(_ params: InitializeParams) async throws { initialized = params }
 
@@ -74,6 +77,15 @@ actor FakePlatform: PlatformPlugin {
         let answer = await send(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2.0","whatever":true}}"#)
         #expect(answer == #"{"error":{"code":-32002,"message":"this plugin speaks protocol 1.0, not 2.0"},"id":1,"jsonrpc":"2.0"}"#)
         #expect(await plugin.initialized == nil)
+    }
+
+    @Test func finishDeploymentReachesThePlugin() async throws {
+        _ = await initialize()
+        let answer = await send(#"{"jsonrpc":"2.0","id":3,"method":"finishDeployment","params":{"deploymentId":"d-1","app":"web","state":"SUCCESS","commit":"\#(String(repeating: "a", count: 40))","rolledBack":false}}"#)
+        #expect(answer == #"{"id":3,"jsonrpc":"2.0","result":{}}"#)
+        let finished = await plugin.finished
+        #expect(finished.map(\.deploymentId) == [DeploymentID(rawValue: "d-1")])
+        #expect(finished.first?.state == .success && finished.first?.previousCommit == nil)
     }
 
     @Test func methodsBeforeInitializeAreRefused() async {
