@@ -90,6 +90,9 @@ public struct StageRecord: Sendable, Hashable, Codable {
     /// 0-based position in the deployment's stages.
     public var index: Int
     public var kind: StageKind
+    /// The stage's `with:` options as JSON (``StageOptions/json``), kept so people can see what it does
+    /// (traffic weights, replicas) without reading Git; `{}` when none were recorded.
+    public var options: JSONValue
     public var state: StageState
     /// How many times it was started (a restart resumes a RUNNING stage with a new attempt).
     public var attempts: Int
@@ -97,11 +100,13 @@ public struct StageRecord: Sendable, Hashable, Codable {
     public var startedAt: Date?
     public var finishedAt: Date?
 
-    public init(deployment: DeploymentID, index: Int, kind: StageKind, state: StageState = .notStarted, attempts: Int = 0,
-                reason: String? = nil, startedAt: Date? = nil, finishedAt: Date? = nil) {
+    public init(deployment: DeploymentID, index: Int, kind: StageKind, options: JSONValue = .object([:]),
+                state: StageState = .notStarted, attempts: Int = 0, reason: String? = nil, startedAt: Date? = nil,
+                finishedAt: Date? = nil) {
         self.deployment = deployment
         self.index = index
         self.kind = kind
+        self.options = options
         self.state = state
         self.attempts = attempts
         self.reason = reason

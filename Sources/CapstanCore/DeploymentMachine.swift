@@ -61,10 +61,22 @@ public struct DeploymentMachine: Sendable, Hashable {
     }
 
     /// A new PENDING deployment of `stages` (ROLLBACK is appended), and the transition that records it.
+    /// No stage options are recorded: prefer ``create(_:pipeline:autoRollback:)``.
     public static func create(_ deployment: Deployment, stages kinds: [StageKind], autoRollback: Bool)
         -> (DeploymentMachine, Transition)
     {
-        let records = (kinds + [.rollback]).enumerated().map { StageRecord(deployment: deployment.id, index: $0, kind: $1) }
+        create(deployment, pipeline: kinds.map { StageSpec($0) }, autoRollback: autoRollback)
+    }
+
+    /// A new PENDING deployment of `pipeline` (ROLLBACK is appended), and the transition that records it.
+    /// Each stage record keeps its spec's options (as ``StageOptions/json``), so the API can show them.
+    public static func create(_ deployment: Deployment, pipeline specs: [StageSpec], autoRollback: Bool)
+        -> (DeploymentMachine, Transition)
+    {
+        let kinds = specs.map(\.kind)
+        let records = (specs + [StageSpec(.rollback)]).enumerated().map {
+            StageRecord(deployment: deployment.id, index: $0, kind: $1.kind, options: $1.options.json)
+        }
         let machine = DeploymentMachine(deployment: deployment, stages: records, autoRollback: autoRollback)
         var data = ["commit": deployment.commit.hex, "trigger": deployment.trigger.rawValue,
                     "strategy": deployment.strategy.rawValue, "stages": kinds.map(\.rawValue).joined(separator: ",")]

@@ -4,6 +4,8 @@ public enum StoreChange: Sendable, Hashable {
     /// Replaces a deployment; when `expecting` is set the current state must be that one, or the whole
     /// write fails with ``StoreError/conflict(_:)`` (two writers never both move one deployment).
     case updateDeployment(Deployment, expecting: DeploymentState?)
+    /// Replaces a stage record, except its `options`, which stay as inserted: they describe the pipeline
+    /// at the deployment's commit, which never changes (and callers that rebuild a record need not carry them).
     case updateStage(StageRecord)
     case upsertApp(AppRecord)
     case insertApproval(Approval)
@@ -48,6 +50,10 @@ public protocol DeploymentStore: Sendable {
     func apps() async throws -> [AppRecord]
     /// Events with a sequence above `after`, oldest first, at most `limit`.
     func events(after: Int64, limit: Int) async throws -> [Event]
+    /// One deployment's events with a sequence above `after`, oldest first, at most `limit`; a `stage`
+    /// index and a `kind` narrow them further (stage logs are `kind: .stageLog`).
+    func events(of deployment: DeploymentID, stage: Int?, kind: EventKind?, after: Int64, limit: Int) async throws
+        -> [Event]
     /// The highest sequence so far; 0 when there is none.
     func lastSequence() async throws -> Int64
 }

@@ -29,9 +29,15 @@ public enum Planner {
 
     /// The stages a deployment of `app` runs with `strategy`.
     public static func stages(for app: Application, strategy: PlannedStrategy) -> [StageKind] {
+        stageSpecs(for: app, strategy: strategy).map(\.kind)
+    }
+
+    /// The stages a deployment of `app` runs with `strategy`, with their options (for
+    /// ``DeploymentMachine/create(_:pipeline:autoRollback:)``).
+    public static func stageSpecs(for app: Application, strategy: PlannedStrategy) -> [StageSpec] {
         switch strategy {
-        case .quick: [.sync]
-        case .pipeline: app.pipeline.map(\.kind)
+        case .quick: [StageSpec(.sync)]
+        case .pipeline: app.pipeline
         }
     }
 

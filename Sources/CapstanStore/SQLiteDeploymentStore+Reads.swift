@@ -59,6 +59,29 @@ extension SQLiteDeploymentStore {
                                [sequence, limit], Records.event)
     }
 
+    /// One deployment's events above `after`, oldest first, at most `limit`, narrowed to a stage and a kind
+    /// when given. Served by `events_by_deployment`: a seek to (deployment, sequence > after), then a scan in
+    /// sequence order that skips other stages and kinds.
+    public func events(of deployment: DeploymentID, stage: Int?, kind: EventKind?, after sequence: Int64, limit: Int)
+        async throws -> [Event] {
+        guard limit > 0 else { return [] }
+        // One fixed statement per filter combination, so each is prepared once.
+        let base = "SELECT \(Records.eventColumns) FROM events WHERE deployment = ? AND sequence > ?"
+        let order = "ORDER BY sequence LIMIT ?"
+        let id = deployment.rawValue
+        switch (stage, kind) {
+        case (nil, nil):
+            return try await fetch("\(base) \(order)", [id, sequence, limit], Records.event)
+        case (let stage?, nil):
+            return try await fetch("\(base) AND stage_index = ? \(order)", [id, sequence, stage, limit], Records.event)
+        case (nil, let kind?):
+            return try await fetch("\(base) AND kind = ? \(order)", [id, sequence, kind.rawValue, limit], Records.event)
+        case (let stage?, let kind?):
+            return try await fetch("\(base) AND stage_index = ? AND kind = ? \(order)",
+                                   [id, sequence, stage, kind.rawValue, limit], Records.event)
+        }
+    }
+
     /// The highest sequence so far; 0 when there is none.
     public func lastSequence() async throws -> Int64 {
         try await StoreFailure.mapping("read \(path)") {
@@ -68,7 +91,7 @@ extension SQLiteDeploymentStore {
         }
     }
 
-    /// The migrations applied to the file, oldest first (`["v1"]` for this version's schema).
+    /// The migrations applied to the file, oldest first (`["v1", "v2"]` for this version's schema).
     public func appliedMigrations() async throws -> [String] {
         try await StoreFailure.mapping("read \(path)") {
             try await pool.read { db in try Schema.applied(db) }

@@ -8,7 +8,7 @@ import GRDB
 enum Records {
     static let deploymentColumns =
         #"id, app, "commit", previous_commit, trigger, strategy, state, reason, created_at, updated_at"#
-    static let stageColumns = "deployment, stage_index, kind, state, attempts, reason, started_at, finished_at"
+    static let stageColumns = "deployment, stage_index, kind, state, attempts, reason, started_at, finished_at, options"
     static let approvalColumns = "deployment, stage_index, approver, at"
     static let appColumns = "name, repository, config_path, status, last_deployed_commit, summary, diff, updated_at"
     static let eventColumns = "sequence, kind, at, app, deployment, stage_index, message, data"
@@ -42,6 +42,7 @@ enum Records {
             deployment: DeploymentID(rawValue: try row.decode(String.self, atIndex: 0)),
             index: try row.decode(Int.self, atIndex: 1),
             kind: try value(StageKind.self, row, 2, "stages.kind"),
+            options: try options(row, 8),
             state: try value(StageState.self, row, 3, "stages.state"),
             attempts: try row.decode(Int.self, atIndex: 4),
             reason: try row.decode(String?.self, atIndex: 5),
@@ -49,9 +50,34 @@ enum Records {
             finishedAt: try optionalDate(row, 7))
     }
 
+    /// Every column, in the order of ``stageColumns``: for an insert.
     static func arguments(_ stage: StageRecord) -> StatementArguments {
+        progressArguments(stage) + [encode(stage.options)]
+    }
+
+    /// The first eight columns (all but `options`, which an update leaves as inserted).
+    static func progressArguments(_ stage: StageRecord) -> StatementArguments {
         [stage.deployment.rawValue, stage.index, stage.kind.rawValue, stage.state.rawValue, stage.attempts, stage.reason,
          stage.startedAt.map(StoreDate.microseconds), stage.finishedAt.map(StoreDate.microseconds)]
+    }
+
+    /// JSON with sorted keys, so the same options are the same bytes.
+    private static func encode(_ options: JSONValue) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a JSONValue cannot fail (no non-finite numbers reach it from the config decoder); if it
+        // ever does, an empty object loses the display only, never the stage.
+        return (try? encoder.encode(options)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private static func options(_ row: Row, _ index: Int) throws -> JSONValue {
+        let text = try row.decode(String.self, atIndex: index)
+        if text == "{}" { return .object([:]) }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        } catch {
+            throw StoreError.unavailable("stages.options holds \"\(text.prefix(80))\", which is not JSON")
+        }
     }
 
     // MARK: Approvals

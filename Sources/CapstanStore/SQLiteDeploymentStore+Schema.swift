@@ -12,6 +12,9 @@ enum Schema {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }()
 
@@ -93,5 +96,16 @@ enum Schema {
             data TEXT NOT NULL
         ) STRICT;
         CREATE INDEX events_by_deployment ON events(deployment);
+        """
+
+    /// Stage options, so the API can show what a stage does (traffic weights, replicas) without Git.
+    ///
+    /// No new event index: `events_by_deployment` (deployment, then the rowid `sequence`) already serves
+    /// one deployment's events after a sequence, which is what paging and `--follow` ask for; a stage
+    /// and kind filter only scans that deployment's rows. An index on (deployment, stage_index, sequence)
+    /// would save that scan for the first page of a late stage, and cost every event append (the
+    /// store's hot path) a second index update.
+    static let v2 = """
+        ALTER TABLE stages ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
         """
 }

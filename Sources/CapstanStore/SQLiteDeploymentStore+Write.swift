@@ -41,7 +41,7 @@ extension SQLiteDeploymentStore {
             try db.cachedStatement(sql: """
                 UPDATE stages SET kind = ?3, state = ?4, attempts = ?5, reason = ?6, started_at = ?7, finished_at = ?8
                 WHERE deployment = ?1 AND stage_index = ?2
-                """).execute(arguments: Records.arguments(stage))
+                """).execute(arguments: Records.progressArguments(stage))
             guard db.changesCount > 0 else {
                 throw StoreError.notFound("stage \(stage.index) of deployment \(stage.deployment)")
             }
@@ -63,7 +63,7 @@ extension SQLiteDeploymentStore {
         try validate(stages, of: deployment.id)
         try db.cachedStatement(sql: "INSERT INTO deployments (\(Records.deploymentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?)")
             .execute(arguments: Records.arguments(deployment))
-        let insertStage = try db.cachedStatement(sql: "INSERT INTO stages (\(Records.stageColumns)) VALUES (?,?,?,?,?,?,?,?)")
+        let insertStage = try db.cachedStatement(sql: "INSERT INTO stages (\(Records.stageColumns)) VALUES (?,?,?,?,?,?,?,?,?)")
         for stage in stages {
             try insertStage.execute(arguments: Records.arguments(stage))
         }

@@ -99,6 +99,16 @@ public final class SQLiteDeploymentStore: DeploymentStore {
         }
     }
 
+    /// SQLite's plan for `sql` (the `detail` column of `EXPLAIN QUERY PLAN`), for tests that check an index
+    /// serves a query.
+    func queryPlan(_ sql: String) async throws -> [String] {
+        try await StoreFailure.mapping("explain on \(path)") {
+            try await pool.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }
+            }
+        }
+    }
+
     private static func configuration() -> Configuration {
         var configuration = Configuration()
         configuration.label = "capstan.store"

@@ -14,5 +14,7 @@ public struct FailingDeploymentStore: DeploymentStore {
     public func app(_ name: String) async throws -> AppRecord? { throw error }
     public func apps() async throws -> [AppRecord] { throw error }
     public func events(after: Int64, limit: Int) async throws -> [Event] { throw error }
+    public func events(of deployment: DeploymentID, stage: Int?, kind: EventKind?, after: Int64, limit: Int) async throws
+        -> [Event] { throw error }
     public func lastSequence() async throws -> Int64 { throw error }
 }

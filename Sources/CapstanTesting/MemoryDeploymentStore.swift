@@ -88,6 +88,18 @@ public actor MemoryDeploymentStore: DeploymentStore {
         return Array(events[start..<(start + min(limit, events.count - start))])
     }
 
+    /// One deployment's events above `after`, oldest first, at most `limit`, narrowed to a stage and a kind
+    /// when given.
+    public func events(of deployment: DeploymentID, stage: Int?, kind: EventKind?, after sequence: Int64, limit: Int)
+        throws -> [Event] {
+        guard limit > 0 else { return [] }
+        let start = Int(clamping: max(sequence, 0))
+        guard start < events.count else { return [] }
+        return Array(events[start...].lazy.filter {
+            $0.deployment == deployment && (stage == nil || $0.stageIndex == stage) && (kind == nil || $0.kind == kind)
+        }.prefix(limit))
+    }
+
     /// The highest sequence so far; 0 when there is none.
     public func lastSequence() throws -> Int64 {
         Int64(events.count)
@@ -122,10 +134,12 @@ public actor MemoryDeploymentStore: DeploymentStore {
             }
             records.deployments[deployment.id] = rounded(deployment)
         case .updateStage(let stage):
-            guard records.stages[stage.deployment]?[stage.index] != nil else {
+            guard let current = records.stages[stage.deployment]?[stage.index] else {
                 throw StoreError.notFound("stage \(stage.index) of deployment \(stage.deployment)")
             }
-            records.stages[stage.deployment]?[stage.index] = rounded(stage)
+            var updated = rounded(stage)
+            updated.options = current.options  // as inserted, like the SQLite store
+            records.stages[stage.deployment]?[stage.index] = updated
         case .upsertApp(let app):
             var app = app
             app.updatedAt = rounded(app.updatedAt)

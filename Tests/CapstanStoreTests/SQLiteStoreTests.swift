@@ -31,9 +31,9 @@ import Testing
     @Test func migrationsAreVersionedAndRunOnce() async throws {
         try await withTemporaryStoreURL { url in
             for _ in 0..<3 {
-                // A second run of v1 would fail on CREATE TABLE: reopening proves it is skipped.
+                // A second run of v1 (or v2) would fail on CREATE TABLE (ADD COLUMN): reopening proves it is skipped.
                 try await SQLiteDeploymentStore.withStore(at: url) { store in
-                    #expect(try await store.appliedMigrations() == ["v1"])
+                    #expect(try await store.appliedMigrations() == ["v1", "v2"])
                     #expect(try await store.integrityCheck() == ["ok"])
                     try await store.write([], events: [Sample.event()])
                 }
@@ -41,6 +41,40 @@ import Testing
             try await SQLiteDeploymentStore.withStore(at: url) { store in
                 let last = try await store.lastSequence()
                 #expect(last == 3)
+            }
+        }
+    }
+
+    @Test func aVersion1FileGainsStageOptionsAndKeepsItsStages() async throws {
+        try await withTemporaryStoreURL { url in
+            // Make the file what v1 left: no options column, no v2 in the migrations table, one stage row.
+            try await SQLiteDeploymentStore.withStore(at: url) { store in
+                try await store.write([.insertDeployment(Sample.deployment("a"), stages: [])], events: [])
+                try await store.executeUnchecked("""
+                    ALTER TABLE stages DROP COLUMN options;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v2';
+                    INSERT INTO stages (deployment, stage_index, kind, state, attempts) VALUES ('d-a', 0, 'SYNC', 'RUNNING', 1);
+                    """)
+                #expect(try await store.appliedMigrations() == ["v1"])
+            }
+            try await SQLiteDeploymentStore.withStore(at: url) { store in
+                let stages = try await store.stages(of: Sample.id("a"))
+                #expect(stages == [StageRecord(deployment: Sample.id("a"), index: 0, kind: .sync, state: .running, attempts: 1)])
+                #expect(try await store.appliedMigrations() == ["v1", "v2"])
+                #expect(try await store.integrityCheck() == ["ok"])
+            }
+        }
+    }
+
+    /// A stage's log is read through the index by deployment: a seek, not a scan of the whole log.
+    @Test func stageLogsAreReadThroughTheDeploymentIndex() async throws {
+        try await withTemporaryStoreURL { url in
+            try await SQLiteDeploymentStore.withStore(at: url) { store in
+                let plan = try await store.queryPlan("""
+                    SELECT \(Records.eventColumns) FROM events WHERE deployment = 'd-a' AND sequence > 10
+                    AND stage_index = 1 AND kind = 'stage.log' ORDER BY sequence LIMIT 100
+                    """)
+                #expect(plan == ["SEARCH events USING INDEX events_by_deployment (deployment=? AND rowid>?)"])
             }
         }
     }
