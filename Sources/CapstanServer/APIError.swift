@@ -4,7 +4,8 @@ public import Hummingbird
 public struct ErrorBody: Sendable, Hashable, Codable {
     /// The error itself.
     public struct Detail: Sendable, Hashable, Codable {
-        /// Stable, for programs: `not_found`, `bad_request`, `method_not_allowed`, `store_unavailable`, `internal`.
+        /// Stable, for programs: `bad_request`, `forbidden`, `not_found`, `method_not_allowed`, `conflict`,
+        /// `payload_too_large`, `store_unavailable`, `commands_unavailable`, `internal`.
         public var code: String
         /// For people; names the parameter or record at fault.
         public var message: String
@@ -45,6 +46,26 @@ public struct APIError: Error, Sendable, Hashable, HTTPResponseError {
     /// 400: a query or path value the API cannot use; the message names the parameter.
     public static func badRequest(_ message: String) -> APIError {
         APIError(status: .badRequest, code: "bad_request", message: message)
+    }
+
+    /// 403: the peer may not use this route (commands from another host, or from a web page).
+    public static func forbidden(_ message: String) -> APIError {
+        APIError(status: .forbidden, code: "forbidden", message: message)
+    }
+
+    /// 409: the command does not apply to the record as it is now; the message says why.
+    public static func conflict(_ message: String) -> APIError {
+        APIError(status: .conflict, code: "conflict", message: message)
+    }
+
+    /// 413: the request body is larger than the route reads.
+    public static func payloadTooLarge(_ message: String) -> APIError {
+        APIError(status: .contentTooLarge, code: "payload_too_large", message: message)
+    }
+
+    /// 503: this server was started without a command handler (``DeploymentCommands``).
+    public static func commandsUnavailable() -> APIError {
+        APIError(status: .serviceUnavailable, code: "commands_unavailable", message: "this server does not accept commands")
     }
 
     /// 503: the store could not answer; the message is the store's.

@@ -10,6 +10,8 @@ struct APIHandlers: Sendable {
 
     let store: any DeploymentStore
     let health: CapstanAPI.HealthCheck
+    /// Where rollback and cancel go; nil answers them with a 503.
+    let commands: (any DeploymentCommands)?
 
     func health(_ request: Request) async throws -> Response {
         do {
@@ -73,23 +75,19 @@ struct APIHandlers: Sendable {
         return record
     }
 
-    /// The deployment's events, oldest first. The store has no index by deployment, so this pages through
-    /// every event up to the last one at the start: linear in the size of the event log.
+    /// The deployment's events, oldest first, read in pages through the store's index by deployment.
     private func deploymentEvents(of id: DeploymentID) async throws -> [Event] {
-        let last = try await store.lastSequence()
         var found: [Event] = []
-        var after: Int64 = 0
-        while after < last {
-            let page = try await store.events(after: after, limit: Self.eventPage)
-            found += page.filter { $0.deployment == id && $0.sequence <= last }
-            guard let next = page.last?.sequence, next > after else { break }
-            after = next
+        while true {
+            let page = try await store.events(of: id, stage: nil, kind: nil, after: found.last?.sequence ?? 0,
+                                               limit: Self.eventPage)
+            found += page
+            if page.count < Self.eventPage { return found }
         }
-        return found
     }
 
     /// Runs a store read; any failure becomes a 503 carrying the store's message.
-    private func read<T>(_ body: () async throws -> T) async throws -> T {
+    func read<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch {
@@ -97,7 +95,7 @@ struct APIHandlers: Sendable {
         }
     }
 
-    private static func message(of error: any Error) -> String {
+    static func message(of error: any Error) -> String {
         if case StoreError.unavailable(let message) = error { return message }
         return String(describing: error)
     }

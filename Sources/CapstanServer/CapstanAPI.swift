@@ -3,14 +3,14 @@ import Foundation
 public import Hummingbird
 public import Logging
 
-/// Capstan's HTTP API: the read side of the store (apps, deployments, events) and `/healthz`.
+/// Capstan's HTTP API: the read side of the store (apps, deployments, stage logs, events), `/healthz`, and
+/// the deployment commands (rollback, cancel) it forwards to the engine.
 ///
 /// `capstan serve` mounts it as one service of its `ServiceGroup`:
 /// ```swift
-/// let api = CapstanAPI.application(store: store, host: "127.0.0.1", port: 8080)
+/// let api = CapstanAPI.application(store: store, host: "127.0.0.1", port: 8080, commands: controller)
 /// let group = ServiceGroup(services: [api], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
 /// ```
-/// or builds its own `Application` around ``router(store:health:)`` to add webhooks and `/metrics`.
 public enum CapstanAPI {
     /// A readiness check for `/healthz`: returns when healthy, throws (its description is shown) when not.
     public typealias HealthCheck = @Sendable () async throws -> Void
@@ -18,52 +18,77 @@ public enum CapstanAPI {
     /// The routes and the methods each answers; anything else on these paths is a 405.
     static let routes: [(path: PathTemplate, methods: [HTTPRequest.Method])] = [
         "/healthz", "/api/v1/apps", "/api/v1/apps/{name}", "/api/v1/apps/{name}/diff",
-        "/api/v1/deployments", "/api/v1/deployments/{id}", "/api/v1/events", "/metrics",
-    ].map { (PathTemplate($0), [.get, .head]) }
+        "/api/v1/deployments", "/api/v1/deployments/{id}", "/api/v1/deployments/{id}/stages/{index}/logs",
+        "/api/v1/events", "/metrics",
+    ].map { (PathTemplate($0), [.get, .head]) } + [
+        "/api/v1/deployments/{id}/rollback", "/api/v1/deployments/{id}/cancel",
+    ].map { (PathTemplate($0), [.post]) }
 
-    /// A router serving the API from `store` (reads only, through the ``DeploymentStore`` protocol).
+    /// A router serving the API from `store`, forwarding commands to `commands`.
     ///
-    /// - Parameter health: the check behind `/healthz`; nil asks the store for its last event sequence.
-    public static func router(store: any DeploymentStore, health: HealthCheck? = nil) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self, options: [.autoGenerateHeadEndpoints])
-        add(to: router, store: store, health: health)
+    /// - Parameters:
+    ///   - health: the check behind `/healthz`; nil asks the store for its last event sequence.
+    ///   - commands: carries out rollback and cancel; nil answers them with a 503.
+    public static func router(store: any DeploymentStore, health: HealthCheck? = nil,
+                              commands: (any DeploymentCommands)? = nil) -> Router<CapstanRequestContext> {
+        let router = Router(context: CapstanRequestContext.self, options: [.autoGenerateHeadEndpoints])
+        add(to: router, store: store, health: health, commands: commands)
         return router
     }
 
     /// Adds the API's middleware and routes to `router` (which may carry other routes, such as webhooks).
     /// Call it before adding routes of your own so that their errors take the same JSON shape; create the
     /// router with `.autoGenerateHeadEndpoints` so that `HEAD` works as the 405 responses' `Allow` header says.
+    ///
+    /// The command routes accept only peers on this machine, which they learn from a context that conforms to
+    /// `RemoteAddressRequestContext` (``CapstanRequestContext`` does); with any other context they answer 403.
     public static func add<Context: RequestContext>(to router: Router<Context>, store: any DeploymentStore,
-                                                    health: HealthCheck? = nil) {
+                                                    health: HealthCheck? = nil,
+                                                    commands: (any DeploymentCommands)? = nil) {
         router.add(middleware: APIErrorMiddleware<Context>(routes: routes))
-        let handlers = APIHandlers(store: store, health: health ?? { _ = try await store.lastSequence() })
-        let endpoints: [(String, @Sendable (Request, Context) async throws -> Response)] = [
+        let handlers = APIHandlers(store: store, health: health ?? { _ = try await store.lastSequence() },
+                                   commands: commands)
+        let reads: [(String, @Sendable (Request, Context) async throws -> Response)] = [
             ("/healthz", { request, _ in try await handlers.health(request) }),
             ("/api/v1/apps", { request, _ in try await handlers.apps(request) }),
             ("/api/v1/apps/{name}", { _, context in try await handlers.app(try parameter("name", context)) }),
             ("/api/v1/apps/{name}/diff", { _, context in try await handlers.diff(try parameter("name", context)) }),
             ("/api/v1/deployments", { request, _ in try await handlers.deployments(request) }),
             ("/api/v1/deployments/{id}", { _, context in try await handlers.deployment(try parameter("id", context)) }),
+            ("/api/v1/deployments/{id}/stages/{index}/logs", { request, context in
+                try await handlers.stageLogs(try parameter("id", context), index: try parameter("index", context), request)
+            }),
             ("/api/v1/events", { request, _ in try await handlers.events(request) }),
         ]
-        for (path, handler) in endpoints {
+        for (path, handler) in reads {
             router.get(RouterPath(PathTemplate(path).routerPath), use: handler)
+        }
+        let writes: [(String, APIHandlers.Command)] = [
+            ("/api/v1/deployments/{id}/rollback", .rollback), ("/api/v1/deployments/{id}/cancel", .cancel),
+        ]
+        for (path, command) in writes {
+            router.post(RouterPath(PathTemplate(path).routerPath)) { request, context in
+                try await handlers.command(command, id: try parameter("id", context), request, context: context)
+            }
         }
     }
 
-    /// An application serving ``router(store:health:)`` on `host:port`; run it, or add it to a `ServiceGroup`.
+    /// An application serving ``router(store:health:commands:)`` on `host:port`; run it, or add it to a
+    /// `ServiceGroup`.
     ///
     /// - Parameters:
     ///   - port: 0 picks a free port; `onListening` is told which.
     ///   - logger: where the server logs (nil: Hummingbird's default, level from `LOG_LEVEL`).
-    ///   - onListening: called with the bound port once the server accepts connections.
     ///   - metrics: renders the Prometheus text exposition for `GET /metrics`; nil answers 404 there.
+    ///   - commands: carries out rollback and cancel; nil answers them with a 503.
+    ///   - onListening: called with the bound port once the server accepts connections.
     public static func application(store: any DeploymentStore, host: String = "127.0.0.1", port: Int = 8080,
                                    health: HealthCheck? = nil, logger: Logger? = nil,
                                    metrics: (@Sendable () -> String)? = nil,
+                                   commands: (any DeploymentCommands)? = nil,
                                    onListening: @escaping @Sendable (Int) async -> Void = { _ in })
-        -> Hummingbird.Application<RouterResponder<BasicRequestContext>> {
-        let router = router(store: store, health: health)
+        -> Hummingbird.Application<RouterResponder<CapstanRequestContext>> {
+        let router = router(store: store, health: health, commands: commands)
         if let metrics {
             router.get("/metrics") { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -34,6 +34,9 @@ public struct DeploymentView: Sendable, Hashable, Codable {
 public struct StageView: Sendable, Hashable, Codable {
     public var index: Int
     public var kind: StageKind
+    /// The stage's `with:` options with defaults filled in (`{"primary": 90, "canary": 10, "baseline": 0}` for
+    /// TRAFFIC_ROUTING); `{}` when it has none or they were not recorded.
+    public var options: JSONValue
     public var state: StageState
     public var attempts: Int
     @Nullable public var reason: String?
@@ -44,11 +47,29 @@ public struct StageView: Sendable, Hashable, Codable {
     public init(_ stage: StageRecord) {
         index = stage.index
         kind = stage.kind
+        options = stage.options
         state = stage.state
         attempts = stage.attempts
         reason = stage.reason
         startedAt = stage.startedAt.map(Timestamp.init)
         finishedAt = stage.finishedAt.map(Timestamp.init)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case index, kind, options, state, attempts, reason, startedAt, finishedAt
+    }
+
+    /// Decodes a stage from a server that predates `options` too (it reads as `{}`).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        index = try container.decode(Int.self, forKey: .index)
+        kind = try container.decode(StageKind.self, forKey: .kind)
+        options = try container.decodeIfPresent(JSONValue.self, forKey: .options) ?? .object([:])
+        state = try container.decode(StageState.self, forKey: .state)
+        attempts = try container.decode(Int.self, forKey: .attempts)
+        _reason = try container.decode(Nullable<String>.self, forKey: .reason)
+        _startedAt = try container.decode(Nullable<Timestamp>.self, forKey: .startedAt)
+        _finishedAt = try container.decode(Nullable<Timestamp>.self, forKey: .finishedAt)
     }
 }
 

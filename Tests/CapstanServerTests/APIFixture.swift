@@ -47,7 +47,8 @@ enum Seed {
 
     static let running = DeploymentID(rawValue: "d-0004")
     static let stages = [
-        StageRecord(deployment: running, index: 0, kind: .canaryRollout, state: .success, attempts: 1,
+        StageRecord(deployment: running, index: 0, kind: .canaryRollout,
+                    options: StageOptions.rollout(replicas: .count(1)).json, state: .success, attempts: 1,
                     startedAt: at(121), finishedAt: at(130)),
         StageRecord(deployment: running, index: 1, kind: .waitApproval, state: .running, attempts: 1, startedAt: at(131)),
         StageRecord(deployment: running, index: 2, kind: .primaryRollout),
@@ -79,15 +80,45 @@ enum Seed {
 
     /// Runs `body` against the API over `transport`, with a freshly seeded store unless one is given.
     static func withAPI<Value: Sendable>(
-        _ transport: Transport, store: (any DeploymentStore)? = nil,
-        _ body: @Sendable (any TestClientProtocol) async throws -> Value
+        _ transport: Transport, store: (any DeploymentStore)? = nil, commands: (any DeploymentCommands)? = nil,
+        peer: Peer = .local, _ body: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
         let seeded: any DeploymentStore
         if let store { seeded = store } else { seeded = try await Seed.store() }
         var logger = Logger(label: "capstan-api-test")
         logger.logLevel = .warning
-        let app = Hummingbird.Application(router: CapstanAPI.router(store: seeded), logger: logger)
+        let router = Router(context: CapstanRequestContext.self, options: [.autoGenerateHeadEndpoints])
+        switch (peer, transport) {
+        case (.local, .router): router.add(middleware: PosingPeer(address: try SocketAddress(ipAddress: "127.0.0.1", port: 50_000)))
+        case (.local, .live): break  // the real connection, from 127.0.0.1
+        case (.posingAs(let ip), _): router.add(middleware: PosingPeer(address: try SocketAddress(ipAddress: ip, port: 50_000)))
+        case (.unknown, _): router.add(middleware: PosingPeer(address: nil))
+        }
+        CapstanAPI.add(to: router, store: seeded, commands: commands)
+        let app = Hummingbird.Application(router: router, logger: logger)
         return try await app.test(transport.setup, body)
+    }
+}
+
+/// Who the API sees asking.
+enum Peer: Sendable {
+    /// This machine: the real loopback connection (live), or 127.0.0.1 set on the context (router).
+    case local
+    /// Another address, set on the context as a proxy or another host would appear.
+    case posingAs(String)
+    /// No address at all, as with a context that cannot tell.
+    case unknown
+}
+
+/// Sets the peer address a request context carries: how a test poses as another host.
+struct PosingPeer: RouterMiddleware {
+    typealias Context = CapstanRequestContext
+    let address: SocketAddress?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.remoteAddress = address
+        return try await next(request, context)
     }
 }
 
