@@ -48,12 +48,12 @@ extension Capstan {
         }
     }
 
-    /// `capstan deployment get ID`: one deployment with its stages and events.
+    /// `capstan deployment get|logs|rollback|cancel ID`: one deployment.
     public struct DeploymentCommand: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "deployment",
-            abstract: "Show one deployment.",
-            subcommands: [Get.self]
+            abstract: "Show, follow, roll back or cancel one deployment.",
+            subcommands: [Get.self, Logs.self, Rollback.self, Cancel.self]
         )
 
         public init() {}
@@ -61,8 +61,13 @@ extension Capstan {
         /// `capstan deployment get ID`.
         public struct Get: ConsoleCommand {
             public static let configuration = CommandConfiguration(
-                abstract: "Show a deployment with its stages, approvals and events.",
-                discussion: "Exits 1 when there is no such deployment, 2 when the server cannot be reached."
+                abstract: "Show a deployment: its stages as a timeline, its approvals and events.",
+                discussion: """
+                    Each stage shows when it started (UTC), how long it took or has been running, what it does \
+                    (traffic weights, replicas), its attempts when more than one, and why it failed. \
+                    --output json or yaml prints the API's view, stage options included. \
+                    Exits 1 when there is no such deployment, 2 when the server cannot be reached.
+                    """
             )
 
             @Argument(help: "The deployment's id (d-…).") var id: String
@@ -75,11 +80,13 @@ extension Capstan {
             public func execute(console: Console) async -> Int32 {
                 await options.run("capstan deployment get", console: console) { client in
                     let deployment = try await client.get(["api", "v1", "deployments", id], as: DeploymentDetailView.self)
-                    try OutputRenderer.write(deployment, as: options.output, to: console) { Self.table(deployment) }
+                    try OutputRenderer.write(deployment, as: options.output, to: console) {
+                        Self.table(deployment, now: console.now())
+                    }
                 }
             }
 
-            static func table(_ deployment: DeploymentDetailView) -> [String] {
+            static func table(_ deployment: DeploymentDetailView, now: Date) -> [String] {
                 var lines = OutputRenderer.fields([
                     ("ID", deployment.id.rawValue), ("App", deployment.app), ("State", deployment.state.rawValue),
                     ("Commit", deployment.commit.hex), ("Previous", deployment.previousCommit.cell),
@@ -88,11 +95,7 @@ extension Capstan {
                     ("Updated", deployment.updatedAt.description),
                 ])
                 if !deployment.stages.isEmpty {
-                    lines += [""] + OutputRenderer.table(["#", "STAGE", "STATE", "ATTEMPTS", "STARTED", "FINISHED", "REASON"],
-                                                         deployment.stages.map {
-                        [String($0.index), $0.kind.rawValue, $0.state.rawValue, String($0.attempts), $0.startedAt.cell,
-                         $0.finishedAt.cell, $0.reason ?? ""]
-                    })
+                    lines += [""] + StageTimeline.lines(deployment.stages, now: now)
                 }
                 if !deployment.approvals.isEmpty {
                     lines += [""] + deployment.approvals.map { "Approved stage \($0.stageIndex) by \($0.approver) at \($0.at)" }

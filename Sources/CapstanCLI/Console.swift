@@ -1,19 +1,27 @@
-import Foundation
+public import Foundation
 
-/// Where a command writes: straight to stdout/stderr, or into strings that tests read.
+/// Where a command writes (straight to stdout/stderr, or into strings that tests read) and what time it
+/// is for it (durations such as "running for 2m05s"), so tests compare exact output.
 public final class Console: @unchecked Sendable {
     // @unchecked: a command runs on one task; the lock only guards captures read by tests afterwards.
     private let capture: Bool
     private let lock = NSLock()
     private var outText = ""
     private var errText = ""
+    /// The current time, as the command should see it.
+    public let now: @Sendable () -> Date
 
     /// Writes to the process's stdout and stderr.
-    public static func standard() -> Console { Console(capture: false) }
-    /// Keeps what is written, for tests.
-    public static func capturing() -> Console { Console(capture: true) }
+    public static func standard() -> Console { Console(capture: false, now: { Date() }) }
+    /// Keeps what is written, for tests; `now` fixes the time the command sees.
+    public static func capturing(now: @escaping @Sendable () -> Date = { Date() }) -> Console {
+        Console(capture: true, now: now)
+    }
 
-    private init(capture: Bool) { self.capture = capture }
+    private init(capture: Bool, now: @escaping @Sendable () -> Date) {
+        self.capture = capture
+        self.now = now
+    }
 
     /// Everything written to standard output so far (captured consoles only).
     public var output: String { lock.withLock { outText } }

@@ -19,6 +19,7 @@ enum ServerClientError: Error, Sendable, CustomStringConvertible {
             "cannot reach the Capstan server at \(server) (\(reason)); is `capstan serve` running? "
                 + "Point at another with --server or CAPSTAN_SERVER"
         case .status(let status, "store_unavailable", let message): "the server's store is unavailable (\(status)): \(message)"
+        case .status(_, "commands_unavailable", let message): message
         case .status(let status, _, let message) where status >= 500: "the server failed (\(status)): \(message)"
         case .status(_, _, let message): message
         case .invalidResponse(let url, let reason): "unexpected response from \(url): \(reason)"
@@ -44,6 +45,26 @@ struct ServerClient: Sendable {
         let url = try url(segments, query: query)
         var request = URLRequest(url: url, timeoutInterval: Self.timeout)
         request.setValue("application/json", forHTTPHeaderField: "Accept")
+        return try await send(request, as: type)
+    }
+
+    /// Decodes the JSON answer of `POST path` with `body` as JSON (no body when nil).
+    func post<T: Decodable>(_ segments: [String], body: (some Encodable & Sendable)?, as type: T.Type = T.self)
+        async throws -> T {
+        let url = try url(segments, query: [])
+        var request = URLRequest(url: url, timeoutInterval: Self.timeout)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = try APIJSON.encoder().encode(body)
+        }
+        return try await send(request, as: type)
+    }
+
+    /// Sends `request`; a non-2xx answer throws ``ServerClientError/status(_:code:message:)`` with the API's message.
+    private func send<T: Decodable>(_ request: URLRequest, as type: T.Type) async throws -> T {
+        let url = request.url?.absoluteString ?? server.absoluteString
         let data: Data, response: URLResponse
         do {
             (data, response) = try await URLSession.shared.data(for: request)
@@ -51,17 +72,17 @@ struct ServerClient: Sendable {
             throw ServerClientError.unreachable(server: server.absoluteString, reason: Self.reason(error))
         }
         guard let http = response as? HTTPURLResponse else {
-            throw ServerClientError.invalidResponse(url: url.absoluteString, reason: "not an HTTP response")
+            throw ServerClientError.invalidResponse(url: url, reason: "not an HTTP response")
         }
         guard (200..<300).contains(http.statusCode) else {
             let body = try? APIJSON.decoder().decode(ErrorBody.self, from: data)
             throw ServerClientError.status(http.statusCode, code: body?.error.code ?? "http_\(http.statusCode)",
-                                           message: body?.error.message ?? "HTTP \(http.statusCode) from \(url.absoluteString)")
+                                           message: body?.error.message ?? "HTTP \(http.statusCode) from \(url)")
         }
         do {
             return try APIJSON.decoder().decode(T.self, from: data)
         } catch {
-            throw ServerClientError.invalidResponse(url: url.absoluteString, reason: "\(error)")
+            throw ServerClientError.invalidResponse(url: url, reason: "\(error)")
         }
     }
 

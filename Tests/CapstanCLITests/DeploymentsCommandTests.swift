@@ -60,9 +60,10 @@ import Testing
                 Created:  2025-03-01T12:00:30.250000Z
                 Updated:  2025-03-01T12:00:40.250000Z
 
-                #  STAGE           STATE    ATTEMPTS  STARTED                      FINISHED                     REASON
-                0  CANARY_ROLLOUT  SUCCESS  1         2025-03-01T12:00:31.250000Z  2025-03-01T12:00:35.250000Z
-                1  WAIT_APPROVAL   RUNNING  1         2025-03-01T12:00:36.250000Z  -
+                #  STAGE           STATE        STARTED   TOOK               DETAILS
+                0  CANARY_ROLLOUT  SUCCESS      12:00:31  4.0s               replicas 1
+                1  WAIT_APPROVAL   RUNNING      12:00:36  running for 1m04s
+                2  ROLLBACK        NOT_STARTED  -         -
 
                      3  2025-03-01T12:00:30.250000Z  deployment.created        checkout  d-0002  d-0002 created for ccccccc
                      4  2025-03-01T12:00:35.250000Z  stage.state_changed       checkout  d-0002/0  CANARY_ROLLOUT succeeded

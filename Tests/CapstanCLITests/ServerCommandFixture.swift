@@ -33,10 +33,12 @@ enum ServerFixture {
                                 trigger: .manual, strategy: .pipeline, state: .running, createdAt: t0.addingTimeInterval(30),
                                 updatedAt: t0.addingTimeInterval(40))
         let stages = [
-            StageRecord(deployment: running, index: 0, kind: .canaryRollout, state: .success, attempts: 1,
-                        startedAt: t0.addingTimeInterval(31), finishedAt: t0.addingTimeInterval(35)),
+            StageRecord(deployment: running, index: 0, kind: .canaryRollout, options: .object(["replicas": .number(1)]),
+                        state: .success, attempts: 1, startedAt: t0.addingTimeInterval(31),
+                        finishedAt: t0.addingTimeInterval(35)),
             StageRecord(deployment: running, index: 1, kind: .waitApproval, state: .running, attempts: 1,
                         startedAt: t0.addingTimeInterval(36)),
+            StageRecord(deployment: running, index: 2, kind: .rollback),
         ]
         try await store.write([.insertDeployment(first, stages: [])], events: [
             event(.deploymentCreated, 0, first.id, "d-0001 created for aaaaaaa"),
@@ -56,14 +58,15 @@ enum ServerFixture {
                  message: message)
     }
 
-    /// Serves `store` (a freshly seeded one by default) on 127.0.0.1, port 0, while `body` runs with its URL.
-    static func withServer<T: Sendable>(store: (any DeploymentStore)? = nil,
+    /// Serves `store` (a freshly seeded one by default) on 127.0.0.1, port 0, while `body` runs with its URL;
+    /// `commands` carries out rollback and cancel (none: the server answers them 503).
+    static func withServer<T: Sendable>(store: (any DeploymentStore)? = nil, commands: (any DeploymentCommands)? = nil,
                                         _ body: @Sendable (String) async throws -> T) async throws -> T {
-        try await withServer(store: store) { url, _ in try await body(url) }
+        try await withServer(store: store, commands: commands) { url, _ in try await body(url) }
     }
 
-    /// Like ``withServer(store:_:)``; `body` also gets a function that stops the server early.
-    static func withServer<T: Sendable>(store: (any DeploymentStore)? = nil,
+    /// Like ``withServer(store:commands:_:)``; `body` also gets a function that stops the server early.
+    static func withServer<T: Sendable>(store: (any DeploymentStore)? = nil, commands: (any DeploymentCommands)? = nil,
                                         _ body: @Sendable (String, @Sendable () async -> Void) async throws -> T)
         async throws -> T {
         let served: any DeploymentStore
@@ -71,7 +74,8 @@ enum ServerFixture {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "capstan-test-server")
         logger.logLevel = .warning
-        let app = CapstanAPI.application(store: served, port: 0, logger: logger, onListening: { continuation.yield($0) })
+        let app = CapstanAPI.application(store: served, port: 0, logger: logger, commands: commands,
+                                         onListening: { continuation.yield($0) })
         let services = ServiceGroup(services: [app], logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }
@@ -96,9 +100,10 @@ struct CommandResult: Sendable {
     let err: String
 }
 
-/// Parses `arguments` as a `capstan` command line and runs the server command it names, in-process.
-func capstan(_ arguments: [String]) async throws -> CommandResult {
-    let console = Console.capturing()
+/// Parses `arguments` as a `capstan` command line and runs the server command it names, in-process, at
+/// `now` (100 s after the fixture's first record, unless given).
+func capstan(_ arguments: [String], now: Date = ServerFixture.t0.addingTimeInterval(100)) async throws -> CommandResult {
+    let console = Console.capturing(now: { now })
     let status: Int32
     if let command = try Capstan.parseAsRoot(arguments) as? any ConsoleCommand {
         status = try await command.execute(console: console)
