@@ -30,8 +30,10 @@ demo: build
 	@scripts/demo-serve.sh .build/debug
 
 ## Benchmarks, built in release mode; figures are ratios against a baseline measured in the same run.
+## The stage-overhead scenario runs the null plugin, which capstan-bench finds beside itself.
 bench: deps
 	$(SWIFT) build -c release --product capstan-bench
+	$(SWIFT) build -c release --product capstan-plugin-null
 	.build/release/capstan-bench --output bench/results.json
 
 clean:

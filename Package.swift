@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "capstan", targets: ["capstan"]),
         .executable(name: "capstan-bench", targets: ["CapstanBench"]),
         .executable(name: "capstan-plugin-process", targets: ["capstan-plugin-process"]),
+        .executable(name: "capstan-plugin-null", targets: ["capstan-plugin-null"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -82,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "CapstanBench",
             dependencies: [
-                "CapstanCore", "CapstanGit", "CapstanTesting", "CapstanStore",
+                "CapstanCore", "CapstanGit", "CapstanTesting", "CapstanStore", "CapstanEngine", "CapstanPluginKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -91,6 +92,12 @@ let package = Package(
             name: "capstan-plugin-process",
             dependencies: ["CapstanPluginKit", "CapstanCore", "CapstanConfig"],
             path: "plugins/process",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "capstan-plugin-null",
+            dependencies: ["CapstanPluginKit", "CapstanCore"],
+            path: "plugins/null",
             swiftSettings: strict
         ),
         .testTarget(

@@ -5,7 +5,7 @@ import Foundation
 struct CapstanBench {
     /// Every scenario, in the order they run; add new ones here.
     static func scenarios() -> [any Scenario] {
-        [ChangedPathsScenario(), EventAppendScenario.onePerWrite, EventAppendScenario.batched]
+        [ChangedPathsScenario(), EventAppendScenario.onePerWrite, EventAppendScenario.batched, StageOverheadScenario()]
     }
 
     static func main() async {
@@ -22,9 +22,18 @@ struct CapstanBench {
         var results: [Report.Scenario] = []
         for var scenario in scenarios() where options.filter.map({ scenario.name.contains($0) }) ?? true {
             print("preparing: \(scenario.name)")
-            try await scenario.prepare()
-            let ours = try await measure(warmup: options.warmup, iterations: options.iterations) { try await scenario.ours() }
-            let baseline = try await measure(warmup: options.warmup, iterations: options.iterations) { try await scenario.baseline() }
+            let iterations = options.iterations ?? scenario.iterations
+            let ours: Timing
+            let baseline: Timing
+            do {
+                try await scenario.prepare()
+                ours = Timing(try await scenario.samples(.ours, warmup: options.warmup, iterations: iterations))
+                baseline = Timing(try await scenario.samples(.baseline, warmup: options.warmup, iterations: iterations))
+            } catch {
+                await scenario.tearDown()
+                throw error
+            }
+            await scenario.tearDown()
             results.append(Report.Scenario(
                 name: scenario.name, ours: ours, baseline: baseline, goal: scenario.goal, items: scenario.itemsPerOp))
         }
@@ -40,7 +49,8 @@ struct CapstanBench {
 /// Command-line options, parsed by hand (the bench takes no ArgumentParser dependency).
 struct Options {
     var output: URL?
-    var iterations = 200
+    /// Nil: each scenario's own count (200 for most).
+    var iterations: Int?
     var warmup = 20
     var filter: String?
 
@@ -63,6 +73,9 @@ struct Options {
             case "--filter": filter = try value(flag)
             case "--help", "-h":
                 print("usage: capstan-bench [--output FILE] [--iterations N] [--warmup N] [--filter TEXT]")
+                print("  --iterations N  timed runs of each side (default: the scenario's own, 200 for most)")
+                print("  --warmup N      untimed runs before them (default: 20)")
+                print("  --filter TEXT   only the scenarios whose name contains TEXT")
                 exit(0)
             default: throw BenchError("unknown argument \(flag); see --help")
             }

@@ -6,18 +6,43 @@ protocol Scenario {
     var name: String { get }
     /// What we hope the ratio baseline/ours reaches, e.g. "≥5x".
     var goal: String { get }
+    /// Timed runs of each side unless `--iterations` says otherwise.
+    var iterations: Int { get }
     /// Builds the fixture; not timed.
     mutating func prepare() async throws
     /// One run of our implementation.
     func ours() async throws
     /// One run of the baseline.
     func baseline() async throws
+    /// Times one side: `warmup` untimed runs, then `iterations` timed ones. By default each run is one
+    /// sample, its duration; a scenario whose run is made of parts worth timing apart (the stages of a
+    /// deployment) returns one sample per part instead.
+    func samples(_ side: Side, warmup: Int, iterations: Int) async throws -> [Duration]
+    /// Releases what `prepare` made (processes, open files); runs after a failure too.
+    mutating func tearDown() async
     /// When one run moves many items (events, rows): how many, and what to call them in the report.
     var itemsPerOp: (count: Int, unit: String)? { get }
 }
 
+/// Which implementation a measurement is of.
+enum Side: Sendable {
+    case ours, baseline
+}
+
 extension Scenario {
+    var iterations: Int { 200 }
     var itemsPerOp: (count: Int, unit: String)? { nil }
+
+    func samples(_ side: Side, warmup: Int, iterations: Int) async throws -> [Duration] {
+        try await measure(warmup: warmup, iterations: iterations) {
+            switch side {
+            case .ours: try await ours()
+            case .baseline: try await baseline()
+            }
+        }
+    }
+
+    mutating func tearDown() async {}
 }
 
 /// Median and tail of a set of timings.
@@ -44,8 +69,8 @@ struct Timing: Codable, Sendable {
     }
 }
 
-/// Runs `body` `warmup` times untimed, then `iterations` times timed.
-func measure(warmup: Int, iterations: Int, _ body: () async throws -> Void) async throws -> Timing {
+/// Runs `body` `warmup` times untimed, then `iterations` times timed; returns each timed run's duration.
+func measure(warmup: Int, iterations: Int, _ body: () async throws -> Void) async throws -> [Duration] {
     for _ in 0..<warmup { try await body() }
     let clock = ContinuousClock()
     var durations: [Duration] = []
@@ -55,5 +80,5 @@ func measure(warmup: Int, iterations: Int, _ body: () async throws -> Void) asyn
         try await body()
         durations.append(clock.now - start)
     }
-    return Timing(durations)
+    return durations
 }
