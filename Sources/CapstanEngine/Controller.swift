@@ -53,6 +53,9 @@ public final class Controller: Sendable {
         }
     }
 
+    /// Looks for deployments to run now rather than at the next tick.
+    func wakeDispatcher() { wake.yield() }
+
     /// The applications with a deployment in progress in this process.
     public var busyApps: Set<String> { running.withLock { $0 } }
 
