@@ -54,7 +54,10 @@ extension DeploymentRunner {
             } catch {
                 return .stopped
             }
-        case .analysis, .waitApproval, .scriptRun:
+        case .scriptRun:
+            guard case .scriptRun(let options) = spec.options else { return .finished(.failure(reason: "SCRIPT_RUN without run")) }
+            return await runScript(options, index: index, deployment: deployment, context: context)
+        case .analysis, .waitApproval:
             return .finished(.failure(reason: "\(spec.kind.rawValue) is not available in this version of Capstan"))
         default:
             return await runOnPlatform(spec, index: index, attempt: attempt, deployment: deployment, context: context)

@@ -78,3 +78,33 @@ private func makePipe(_ fds: inout [Int32]) -> Int32 {
     return 0
 }
 
+
+extension PosixSpawn {
+    /// Starts `executable` in its own process group with stdin from /dev/null and stdout and stderr on
+    /// one pipe; returns its pid and the pipe's read end (close-on-exec, non-blocking), which the caller
+    /// closes. For commands whose output becomes a log (SCRIPT_RUN).
+    public static func spawnCapturingOutput(
+        executable: String, arguments: [String], environment: [String: String], workingDirectory: String?
+    ) throws(SpawnError) -> (pid: Int32, output: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard makePipe(&fds) == 0 else { throw SpawnError(call: "pipe2", errno: errno) }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        let spawned = Result { () throws(SpawnError) -> pid_t in
+            try spawn(executable: executable, arguments: arguments, environment: environment,
+                      workingDirectory: workingDirectory, detachment: .processGroup) { actions in
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+                posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+                posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+            }
+        }
+        close(writeEnd)
+        switch spawned {
+        case .success(let pid):
+            _ = fcntl(readEnd, F_SETFL, fcntl(readEnd, F_GETFL) | O_NONBLOCK)
+            return (pid, readEnd)
+        case .failure(let error):
+            close(readEnd)
+            throw error
+        }
+    }
+}
