@@ -66,6 +66,7 @@ extension Capstan {
                 return String(decoding: buffer, as: UTF8.self)
             }
             let api = CapstanAPI.application(store: store, host: host, port: port, logger: logger, metrics: metrics,
+                                             commands: controller,
                                              onListening: { bound in
                 logger.info("capstan serve: API on http://\(host):\(bound), data in \(dataDir.path)")
             })

@@ -72,7 +72,7 @@ extension RepositoryReconciler {
         let strategy = Planner.strategy(for: app.spec, firstDeployment: first)
         let deployment = Deployment(id: id, app: name, commit: head, previousCommit: record?.lastDeployedCommit,
                                     trigger: .commit, strategy: strategy, createdAt: at)
-        let (_, created) = DeploymentMachine.create(deployment, stages: Planner.stages(for: app.spec, strategy: strategy),
+        let (_, created) = DeploymentMachine.create(deployment, pipeline: Planner.stageSpecs(for: app.spec, strategy: strategy),
                                                     autoRollback: app.spec.rollback.auto)
         changes += created.changes
         events += created.events.map { event in

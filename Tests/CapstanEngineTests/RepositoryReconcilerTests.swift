@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func firstReconcileDeploysEveryAppWithQuickSync() async throws {
-        let setup = try Setup(extra: "pipeline:\n  - stage: CANARY_ROLLOUT\n  - stage: PRIMARY_ROLLOUT\n")
+        let setup = try Setup(extra: "pipeline:\n  - stage: CANARY_ROLLOUT\n    with: {replicas: 1}\n  - stage: PRIMARY_ROLLOUT\n")
         defer { setup.cleanUp() }
         let outcome = try await setup.reconciler.reconcile()
         #expect(outcome.created.count == 2 && outcome.error == nil)
@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test func aCommitDeploysOnlyTheAppItTouchesWithItsPipeline() async throws {
-        let setup = try Setup(extra: "pipeline:\n  - stage: CANARY_ROLLOUT\n  - stage: PRIMARY_ROLLOUT\n")
+        let setup = try Setup(extra: "pipeline:\n  - stage: CANARY_ROLLOUT\n    with: {replicas: 1}\n  - stage: PRIMARY_ROLLOUT\n")
         defer { setup.cleanUp() }
         _ = try await setup.reconciler.reconcile()
         try await setup.succeedAll()
@@ -86,6 +86,10 @@ import Testing
         let deployment = try #require(try await setup.store.deployment(outcome.created[0]))
         #expect(deployment.app == "alpha" && deployment.commit == v2 && deployment.previousCommit == deployedAt)
         #expect(deployment.strategy == .pipeline)
+        // Each stage keeps its options, so people see the weights and sizes without reading Git.
+        let stages = try await setup.store.stages(of: deployment.id)
+        #expect(stages.map(\.kind) == [.canaryRollout, .primaryRollout, .rollback])
+        #expect(stages.first?.options == .object(["replicas": .number(1)]))
         let created = try await setup.store.events(after: 0, limit: 1000).last { $0.kind == .deploymentCreated }
         #expect(created?.data["reasons"] == "apps/alpha/main.py")
     }
