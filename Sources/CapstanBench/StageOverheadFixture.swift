@@ -56,7 +56,7 @@ final class StageOverheadFixture: Sendable {
         let deployment = Deployment(id: .random(), app: app.spec.name, commit: next, previousCommit: previous,
                                     trigger: .commit, strategy: .pipeline, createdAt: now)
         let (_, created) = DeploymentMachine.create(
-            deployment, stages: Planner.stages(for: app.spec, strategy: .pipeline), autoRollback: app.spec.rollback.auto)
+            deployment, pipeline: Planner.stageSpecs(for: app.spec, strategy: .pipeline), autoRollback: app.spec.rollback.auto)
         let record = AppRecord(name: app.spec.name, repository: "apps", configPath: app.configPath, status: .deploying,
                                lastDeployedCommit: previous, updatedAt: now)
         try await store.write(created.changes + [.upsertApp(record)], events: created.events)
