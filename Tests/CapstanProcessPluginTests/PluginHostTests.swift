@@ -28,7 +28,8 @@ struct PluginHostTests {
             try fixture.checkout(Self.v1, version: "1.0.0")
             let pluginPid = try await PluginHost.withPluginHost(configuration) { host in
                 let capabilities = try await host.capabilities()
-                #expect(capabilities.stages == [.sync, .rollback] && capabilities.liveState)
+                #expect(capabilities.stages == ProcessPlugin.stages && capabilities.liveState)
+                #expect(Set(capabilities.stages) == Set(StageKind.allCases.filter(\.runsOnPlatform)))
                 let result = try await host.executeStage(fixture.params(.sync, commit: Self.v1))
                 #expect(result.status == .success, "\(result.reason ?? "")")
                 return await host.processID

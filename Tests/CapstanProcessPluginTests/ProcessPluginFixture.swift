@@ -47,7 +47,8 @@ final class ProcessPluginFixture: Sendable {
 
     var initializeParams: InitializeParams {
         InitializeParams(plugin: "process", target: "local",
-                         config: ["metricsPort": .number(Double(metricsPort)), "stopGraceSeconds": .number(3)],
+                         config: ["metricsPort": .number(Double(metricsPort)), "stopGraceSeconds": .number(3),
+                                  "drainSeconds": .number(2)],
                          dataDirectory: dataDirectory)
     }
 
@@ -83,13 +84,13 @@ final class ProcessPluginFixture: Sendable {
     }
 
     func params(_ stage: StageKind, commit: CommitID, previous: CommitID? = nil, deployment: String = "d-1",
-                index: Int = 0, attempt: Int = 1) throws -> ExecuteStageParams {
+                index: Int = 0, attempt: Int = 1, options: JSONValue = .object([:])) throws -> ExecuteStageParams {
         let directory = "\(checkoutRoot)/\(Self.app)/\(commit.hex)"
         let manifest = try String(contentsOfFile: directory + "/service.yaml", encoding: .utf8)
         return ExecuteStageParams(
             deploymentId: DeploymentID(rawValue: deployment), app: Self.app, stageIndex: index, stage: stage,
             attempt: attempt, commit: commit, previousCommit: previous, appDirectory: directory,
-            manifests: ["service.yaml": manifest])
+            manifests: ["service.yaml": manifest], options: options)
     }
 
     /// The version the frontend answers with, nil when it does not answer 200.

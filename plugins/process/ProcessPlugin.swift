@@ -47,8 +47,12 @@ actor ProcessPlugin: PlatformPlugin {
             + "\(state.instances.count) instance(s) on record")
     }
 
+    /// Every platform stage it runs.
+    static let stages: [StageKind] = [.sync, .canaryRollout, .baselineRollout, .trafficRouting, .primaryRollout,
+                                      .canaryClean, .baselineClean, .rollback]
+
     func capabilities() async throws -> Capabilities {
-        Capabilities(stages: [.sync, .rollback], liveState: true)
+        Capabilities(stages: Self.stages, liveState: true)
     }
 
     func liveState(_ params: LiveStateParams) async throws -> LiveState {
@@ -57,8 +61,8 @@ actor ProcessPlugin: PlatformPlugin {
 
     func executeStage(_ params: ExecuteStageParams, log: StageLogger) async throws -> ExecuteStageResult {
         guard let setup else { throw JSONRPCError(.notInitialized, "executeStage before initialize") }
-        guard [.sync, .rollback].contains(params.stage) else {
-            throw JSONRPCError(.invalidParams, "the process platform does not run \(params.stage.rawValue) yet")
+        guard Self.stages.contains(params.stage) else {
+            throw JSONRPCError(.invalidParams, "the process platform does not run \(params.stage.rawValue)")
         }
         await acquireStageSlot()
         appsInStage.insert(params.app)
@@ -73,10 +77,9 @@ actor ProcessPlugin: PlatformPlugin {
         }
         PluginLog.write("process: \(params.stage.rawValue) \(params.app) at \(params.commit.short), attempt \(params.attempt)")
         do {
-            let reason = switch params.stage {
-            case .rollback: try await rollback(params, setup: setup, log: log)
-            default: try await sync(params, setup: setup, log: log)
-            }
+            try await ensureHAProxy(setup, log: log)
+            try await releaseLeftovers(app: params.app, deployment: params.deploymentId, setup: setup, log: log)
+            let reason = try await run(params, setup: setup, log: log)
             state.completedStages[key] = reason
             try save(setup)
             return .success(reason)
@@ -84,6 +87,20 @@ actor ProcessPlugin: PlatformPlugin {
             PluginLog.write("process: \(params.stage.rawValue) \(params.app) failed: \(error)")
             log(error.description, level: .error)
             return .failure(error.description)
+        }
+    }
+
+    /// Runs the stage itself; `executeStage` admits only ``stages``, so `default` is SYNC.
+    private func run(_ params: ExecuteStageParams, setup: Setup, log: StageLogger) async throws(StageFailure) -> String {
+        switch params.stage {
+        case .canaryRollout: try await canaryRollout(params, setup: setup, log: log)
+        case .baselineRollout: try await baselineRollout(params, setup: setup, log: log)
+        case .trafficRouting: try await trafficRouting(params, setup: setup, log: log)
+        case .primaryRollout: try await primaryRollout(params, setup: setup, log: log)
+        case .canaryClean: try await clean(.canary, params, setup: setup, log: log)
+        case .baselineClean: try await clean(.baseline, params, setup: setup, log: log)
+        case .rollback: try await rollback(params, setup: setup, log: log)
+        default: try await sync(params, setup: setup, log: log)
         }
     }
 
@@ -101,7 +118,8 @@ actor ProcessPlugin: PlatformPlugin {
         }
     }
 
-    private func acquireStageSlot() async {
+    /// Stages (and finishDeployment) run one at a time: the second waits for the first.
+    func acquireStageSlot() async {
         guard stageBusy else {
             stageBusy = true
             return
@@ -109,7 +127,7 @@ actor ProcessPlugin: PlatformPlugin {
         await withCheckedContinuation { stageWaiters.append($0) }
     }
 
-    private func releaseStageSlot() {
+    func releaseStageSlot() {
         if stageWaiters.isEmpty {
             stageBusy = false
         } else {

@@ -44,11 +44,20 @@ struct ServiceRecord: Sendable, Hashable, Codable {
     var healthPath: String?
     /// What each variant should run, by variant name (`primary`, `canary`, `baseline`).
     var variants: [String: VariantRecord] = [:]
+    /// The traffic split TRAFFIC_ROUTING asked for; nil means all of it to primary. Kept here (not only as
+    /// HAProxy weights) so that weights can be recomputed whenever a variant's instances change.
+    var traffic: TrafficShares?
+    /// Set by PRIMARY_ROLLOUT when the new commit no longer declares this service: it keeps serving
+    /// until that deployment ends (a rollback needs it), then it is removed.
+    var retiredBy: String?
 
     subscript(variant: Variant) -> VariantRecord? {
         get { variants[variant.rawValue] }
         set { variants[variant.rawValue] = newValue }
     }
+
+    /// The split in force: ``traffic``, or all of it to primary.
+    var shares: TrafficShares { traffic ?? .allPrimary }
 
     var backendName: String { "be_\(HAProxyConfig.sanitize(app))_\(HAProxyConfig.sanitize(name))" }
     var frontendName: String { "fe_\(HAProxyConfig.sanitize(app))_\(HAProxyConfig.sanitize(name))" }
@@ -71,6 +80,9 @@ struct InstanceRecord: Sendable, Hashable, Codable {
     /// HAProxy weight (0 to 256); nil while the instance is not yet in HAProxy's configuration.
     var weight: Int?
     var logPath: String
+    /// The deployment whose PRIMARY_ROLLOUT replaced this primary instance: it stays alive at weight 0 so
+    /// that a rollback is one weight switch, until that deployment ends (`finishDeployment`).
+    var keptBy: String?
 
     /// The server's name in its HAProxy backend.
     var serverName: String { "\(variant.rawValue)-\(commit.short)-\(port)" }
