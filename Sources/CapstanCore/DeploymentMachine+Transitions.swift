@@ -24,6 +24,10 @@ extension DeploymentMachine {
             case .plan:
                 try require(state == .pending, "only a PENDING deployment can be planned")
                 move(to: .planned, reason: nil)
+            case .replan(let previous, let strategy, let pipeline):
+                try require(state == .pending, "only a PENDING deployment can be planned")
+                replan(previous: previous, strategy: strategy, pipeline: pipeline)
+                move(to: .planned, reason: nil)
             case .start:
                 try require(state == .planned, "only a PLANNED deployment can start")
                 move(to: .running, reason: nil)
@@ -90,6 +94,24 @@ extension DeploymentMachine {
                     finish(.failure, reason: cause)
                 }
             }
+        }
+
+        private mutating func replan(previous: CommitID?, strategy: PlannedStrategy, pipeline: [StageSpec]) {
+            let records = DeploymentMachine.stageRecords(deployment.id, pipeline)
+            let unchanged = previous == deployment.previousCommit && strategy == deployment.strategy
+                && records.map { [$0.kind.rawValue: $0.options] } == stages.map { [$0.kind.rawValue: $0.options] }
+            guard !unchanged else { return }
+            machine.deployment.previousCommit = previous
+            machine.deployment.strategy = strategy
+            machine.stages = records
+            transition.changes.append(.replaceStages(deployment.id, records))
+            var data = ["strategy": strategy.rawValue, "stages": pipeline.map(\.kind.rawValue).joined(separator: ",")]
+            data["previousCommit"] = previous?.hex
+            transition.events.append(NewEvent(
+                kind: .deploymentReplanned, at: now, app: deployment.app, deployment: deployment.id,
+                message: "deployment re-planned against what is live now (\(previous?.short ?? "nothing")): "
+                    + "\(strategy.rawValue), \(pipeline.map(\.kind.rawValue).joined(separator: ", "))",
+                data: data))
         }
 
         private mutating func cancel(rollback: Bool, reason: String) throws(Refusal) {

@@ -19,6 +19,9 @@ public struct DeploymentMachine: Sendable, Hashable {
     /// What can happen to a deployment.
     public enum Input: Sendable, Hashable {
         case plan
+        /// Plan it with what is live now: deployments of one application run one after another, so the
+        /// previous commit — and with it the strategy and stages — may differ from when it was created.
+        case replan(previousCommit: CommitID?, strategy: PlannedStrategy, pipeline: [StageSpec])
         case start
         case stageFinished(index: Int, outcome: StageOutcome)
         /// Stop it; with `rollback`, return traffic to the previous version first.
@@ -74,9 +77,7 @@ public struct DeploymentMachine: Sendable, Hashable {
         -> (DeploymentMachine, Transition)
     {
         let kinds = specs.map(\.kind)
-        let records = (specs + [StageSpec(.rollback)]).enumerated().map {
-            StageRecord(deployment: deployment.id, index: $0, kind: $1.kind, options: $1.options.json)
-        }
+        let records = stageRecords(deployment.id, specs)
         let machine = DeploymentMachine(deployment: deployment, stages: records, autoRollback: autoRollback)
         var data = ["commit": deployment.commit.hex, "trigger": deployment.trigger.rawValue,
                     "strategy": deployment.strategy.rawValue, "stages": kinds.map(\.rawValue).joined(separator: ",")]
@@ -86,6 +87,13 @@ public struct DeploymentMachine: Sendable, Hashable {
                              message: "deployment of \(deployment.commit.short) created (\(deployment.trigger.rawValue))",
                              data: data)
         return (machine, Transition(changes: [.insertDeployment(deployment, stages: records)], events: [event]))
+    }
+
+    /// The stage records of `specs`, ROLLBACK appended; each keeps its spec's options.
+    static func stageRecords(_ id: DeploymentID, _ specs: [StageSpec]) -> [StageRecord] {
+        (specs + [StageSpec(.rollback)]).enumerated().map {
+            StageRecord(deployment: id, index: $0, kind: $1.kind, options: $1.options.json)
+        }
     }
 
     /// Rebuilds the machine from stored records (after a restart).

@@ -9,6 +9,8 @@ public enum StoreChange: Sendable, Hashable {
     case updateStage(StageRecord)
     case upsertApp(AppRecord)
     case insertApproval(Approval)
+    /// Replaces all stages of a deployment that has not started (a re-plan); approvals of them must not exist.
+    case replaceStages(DeploymentID, [StageRecord])
 }
 
 /// Why a store write was refused.

@@ -4,6 +4,8 @@ public import Foundation
 public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case deploymentCreated = "deployment.created"
     case deploymentStateChanged = "deployment.state_changed"
+    /// Planned differently from when it was created: what was live had changed meanwhile.
+    case deploymentReplanned = "deployment.replanned"
     case stageStateChanged = "stage.state_changed"
     case stageLog = "stage.log"
     case approvalRecorded = "approval.recorded"

@@ -66,7 +66,7 @@ public actor DeploymentRunner {
         var actions: [DeploymentMachine.Action] = []
         switch deployment.state {
         case .pending:
-            actions += try await apply(.plan, to: id, context).actions
+            actions += try await apply(try await plan(deployment, context), to: id, context).actions
             actions += try await apply(.start, to: id, context).actions
         case .planned:
             actions += try await apply(.start, to: id, context).actions
@@ -152,6 +152,18 @@ public actor DeploymentRunner {
 
     private func state(of id: DeploymentID) -> DeploymentState {
         active[id]?.machine.deployment.state ?? .running
+    }
+
+    /// Plans a deployment against what is live now. It was created against what was live then, but
+    /// another deployment of the application may have ended since (one runs at a time): a commit pushed
+    /// during a first deployment must not be treated as a first deployment too (no previous commit, so
+    /// quick sync, and a rollback with nothing to return to).
+    private func plan(_ deployment: Deployment, _ context: DeploymentContext) async throws -> DeploymentMachine.Input {
+        guard deployment.trigger != .selfHeal else { return .plan }  // a repair of what is live, as it was
+        let live = try await store.app(deployment.app)?.lastDeployedCommit
+        let strategy = Planner.strategy(for: context.app.spec, firstDeployment: live == nil)
+        return .replan(previousCommit: live, strategy: strategy,
+                       pipeline: Planner.stageSpecs(for: context.app.spec, strategy: strategy))
     }
 
     static func result(_ run: StageRun) -> String {

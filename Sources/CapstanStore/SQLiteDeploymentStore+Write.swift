@@ -53,6 +53,16 @@ extension SQLiteDeploymentStore {
                 """).execute(arguments: Records.arguments(app))
         case .insertApproval(let approval):
             try insert(approval, db)
+        case .replaceStages(let id, let stages):
+            guard try exists("SELECT 1 FROM deployments WHERE id = ?", [id.rawValue], db) else {
+                throw StoreError.notFound("deployment \(id)")
+            }
+            try validate(stages, of: id)
+            try db.execute(sql: "DELETE FROM stages WHERE deployment = ?", arguments: [id.rawValue])
+            let insertStage = try db.cachedStatement(sql: "INSERT INTO stages (\(Records.stageColumns)) VALUES (?,?,?,?,?,?,?,?,?)")
+            for stage in stages {
+                try insertStage.execute(arguments: Records.arguments(stage))
+            }
         }
     }
 

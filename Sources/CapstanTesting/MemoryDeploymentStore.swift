@@ -144,6 +144,18 @@ public actor MemoryDeploymentStore: DeploymentStore {
             var app = app
             app.updatedAt = rounded(app.updatedAt)
             records.apps[app.name] = app
+        case .replaceStages(let id, let stages):
+            guard records.deployments[id] != nil else { throw StoreError.notFound("deployment \(id)") }
+            var byIndex: [Int: StageRecord] = [:]
+            for stage in stages {
+                guard stage.deployment == id else {
+                    throw StoreError.conflict("stage \(stage.index) names deployment \(stage.deployment), not \(id)")
+                }
+                guard byIndex.updateValue(rounded(stage), forKey: stage.index) == nil else {
+                    throw StoreError.conflict("deployment \(id) has two stages at index \(stage.index)")
+                }
+            }
+            records.stages[id] = byIndex
         case .insertApproval(let approval):
             guard records.stages[approval.deployment]?[approval.stageIndex] != nil else {
                 throw StoreError.notFound("stage \(approval.stageIndex) of deployment \(approval.deployment)")

@@ -110,3 +110,39 @@ import Testing
         }
     }
 }
+
+/// Deployments are planned when they start, against what is live then.
+@Suite struct DeploymentReplanTests {
+    /// v2 was pushed while v1 — the first deployment — still ran: it was created as a first deployment
+    /// (quick, nothing to return to). When it starts, v1 is live: it runs the pipeline against v1.
+    @Test func aCommitPushedDuringAFirstDeploymentRunsItsPipelineAgainstIt() async throws {
+        let pipeline = [StageSpec(.canaryRollout, options: .rollout(replicas: .count(1))), StageSpec(.primaryRollout)]
+        let setup = try DeploymentRunnerTests.Setup(pipeline: pipeline)
+        let v2 = DeploymentRunnerTests.v2, v1 = DeploymentRunnerTests.v1, t0 = DeploymentRunnerTests.t0
+        let deployment = Deployment(id: .random(), app: "web", commit: v2, previousCommit: nil, trigger: .commit,
+                                    strategy: .quick, createdAt: t0)
+        let (_, created) = DeploymentMachine.create(deployment, stages: [.sync], autoRollback: true)
+        let live = AppRecord(name: "web", repository: "apps", configPath: setup.app.configPath, status: .synced,
+                             lastDeployedCommit: v1, updatedAt: t0)
+        try await setup.store.write(created.changes + [.upsertApp(live)], events: created.events)
+
+        #expect(try await setup.runner.run(deployment.id) == .success)
+        #expect(setup.platform.calls.map(\.stage) == [.canaryRollout, .primaryRollout])
+        #expect(setup.platform.calls.allSatisfy { $0.previousCommit == v1 })
+        let stored = try #require(try await setup.store.deployment(deployment.id))
+        #expect(stored.strategy == .pipeline && stored.previousCommit == v1)
+        let stages = try await setup.store.stages(of: deployment.id)
+        #expect(stages.map(\.kind) == [.canaryRollout, .primaryRollout, .rollback])
+        #expect(stages.first?.options == .object(["replicas": .number(1)]))
+        let replanned = try await setup.store.events(after: 0, limit: 100).filter { $0.kind == .deploymentReplanned }
+        #expect(replanned.map(\.data["previousCommit"]) == [v1.hex])
+    }
+
+    /// Nothing changed since it was created: no re-plan event, the stored stages stay.
+    @Test func aDeploymentPlannedAsCreatedRecordsNoReplan() async throws {
+        let setup = try DeploymentRunnerTests.Setup()
+        let id = try await setup.create(strategy: .quick)
+        #expect(try await setup.runner.run(id) == .success)
+        #expect(try await setup.store.events(after: 0, limit: 100).allSatisfy { $0.kind != .deploymentReplanned })
+    }
+}

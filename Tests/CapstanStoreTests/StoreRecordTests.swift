@@ -28,6 +28,30 @@ import Testing
         }
     }
 
+    /// A re-plan swaps the whole stage list (fewer or more stages, other options); other deployments keep theirs.
+    @Test(arguments: StoreKind.allCases)
+    func replaceStagesSwapsTheWholeListOfOneDeployment(kind: StoreKind) async throws {
+        try await kind.with { store in
+            try await store.write([.insertDeployment(Sample.deployment("a"), stages: Sample.stages("a")),
+                                   .insertDeployment(Sample.deployment("b"), stages: Sample.stages("b"))], events: [])
+            let replanned = [
+                StageRecord(deployment: Sample.id("a"), index: 0, kind: .canaryRollout, options: .object(["replicas": .number(2)])),
+                StageRecord(deployment: Sample.id("a"), index: 1, kind: .primaryRollout),
+                StageRecord(deployment: Sample.id("a"), index: 2, kind: .trafficRouting, options: .object(["primary": .number(100)])),
+                StageRecord(deployment: Sample.id("a"), index: 3, kind: .rollback),
+            ]
+            try await store.write([.replaceStages(Sample.id("a"), replanned)], events: [])
+            #expect(try await store.stages(of: Sample.id("a")) == replanned)
+            #expect(try await store.stages(of: Sample.id("b")) == Sample.stages("b"))
+            await #expect(throws: StoreError.notFound("deployment d-missing")) {
+                try await store.write([.replaceStages(Sample.id("missing"), [])], events: [])
+            }
+            let twice = [replanned[0], replanned[0]]
+            await #expect(throws: StoreError.self) { try await store.write([.replaceStages(Sample.id("a"), twice)], events: []) }
+            #expect(try await store.stages(of: Sample.id("a")) == replanned)
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func updateStageChangesThatStageOnly(kind: StoreKind) async throws {
         try await kind.with { store in
