@@ -53,17 +53,20 @@ final class ServeFixture: @unchecked Sendable {
         try Data(config.utf8).write(to: root.appendingPathComponent("server.yaml"))
     }
 
-    func setVersion(_ app: String, _ version: String, port: Int? = nil) throws {
+    /// - Parameters:
+    ///   - command: what an instance runs; the example service by default.
+    func setVersion(_ app: String, _ version: String, port: Int? = nil, replicas: Int = 2, healthTimeout: String = "10s",
+                    command: String = #"["python3", "server.py", "--port", "${PORT}"]"#) throws {
         let port = port ?? ports[app]!
         try work.write("\(app)/service.yaml", """
             apiVersion: capstan/v1
             kind: ProcessService
             name: \(app)
-            command: ["python3", "server.py", "--port", "${PORT}"]
+            command: \(command)
             env: {VERSION: "\(version)"}
-            replicas: 2
+            replicas: \(replicas)
             port: \(port)
-            health: {http: /healthz, timeout: 10s}
+            health: {http: /healthz, timeout: \(healthTimeout)}
             """)
     }
 
@@ -76,8 +79,9 @@ final class ServeFixture: @unchecked Sendable {
 
     /// Starts `capstan serve` with an empty signal mask (a child of a test thread would otherwise
     /// inherit blocked signals and never see SIGTERM).
-    func startServer() throws {
+    func startServer(environment: [String: String] = [:]) throws {
         let process = Process()
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, extra in extra }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c",
                              "import os,signal,sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
@@ -105,6 +109,16 @@ final class ServeFixture: @unchecked Sendable {
         server.waitUntilExit()
         self.server = nil
         return server.terminationStatus
+    }
+
+    /// Waits up to `seconds` for the server to exit by itself (a crash point); true when it did.
+    func waitForServerExit(seconds: Double = 60) async -> Bool {
+        guard let server else { return true }
+        let deadline = Date().addingTimeInterval(seconds)
+        while server.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        guard !server.isRunning else { return false }
+        self.server = nil
+        return true
     }
 
     var serverLog: String { (try? String(contentsOf: root.appendingPathComponent("serve.log"), encoding: .utf8)) ?? "" }
