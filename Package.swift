@@ -46,10 +46,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "CapstanPluginKit", dependencies: ["CapstanCore"], swiftSettings: strict),
+        .target(name: "CapstanAnalysis", dependencies: ["CapstanCore"], swiftSettings: strict),
         .target(
             name: "CapstanEngine",
             dependencies: [
-                "CapstanCore", "CapstanConfig", "CapstanGit", "CapstanPluginKit",
+                "CapstanCore", "CapstanConfig", "CapstanGit", "CapstanPluginKit", "CapstanAnalysis",
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
@@ -68,7 +69,7 @@ let package = Package(
             name: "CapstanCLI",
             dependencies: [
                 "CapstanCore", "CapstanConfig", "CapstanGit", "CapstanServer", "CapstanEngine", "CapstanStore",
-                "CapstanPluginKit",
+                "CapstanPluginKit", "CapstanAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -133,6 +134,11 @@ let package = Package(
         .testTarget(
             name: "CapstanPluginKitTests",
             dependencies: ["CapstanPluginKit", "CapstanCore", "CapstanTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CapstanAnalysisTests",
+            dependencies: ["CapstanAnalysis", "CapstanCore", "CapstanTesting"],
             swiftSettings: strict
         ),
         .testTarget(
