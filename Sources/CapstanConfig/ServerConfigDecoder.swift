@@ -6,10 +6,14 @@ import Yams
 public enum ServerConfigDecoder {
     /// The fields of each object of the server config.
     public static let objects: [String: [String]] = [
-        "ServerConfig": ["dataDir", "listen", "repositories", "targets", "driftInterval", "selfHealWindow"],
+        "ServerConfig": [
+            "dataDir", "listen", "repositories", "targets", "driftInterval", "selfHealWindow", "analysisProviders",
+        ],
         "Repository": ["name", "url", "branch", "pollInterval", "credentials"],
         "Credentials": ["username", "tokenEnv", "tokenFile", "sshKeyFile", "passphraseEnv", "passphraseFile"],
         "Target": ["name", "plugin", "config"],
+        "AnalysisProvider": ["name", "type", "url", "timeout", "credentials"],
+        "ProviderCredentials": ["username", "tokenEnv", "tokenFile", "passwordEnv", "passwordFile"],
     ]
 
     /// Decodes one file; `file` is the name used in diagnostics.
@@ -32,6 +36,10 @@ public enum ServerConfigDecoder {
         config.targets = doc.optional("targets") { node, path in
             r.list(node, path) { target($0, $1, r) }.map { unique($0, \.name, what: "target", node, path, r) }
         } ?? config.targets
+        config.analysisProviders = doc.optional("analysisProviders") { node, path in
+            r.list(node, path) { analysisProvider($0, $1, r) }
+                .map { unique($0, \.name, what: "analysis provider", node, path, r) }
+        } ?? []
         return config
     }
 
@@ -126,7 +134,7 @@ public enum ServerConfigDecoder {
     }
 
     /// Reports the second of two entries with one name and keeps the first.
-    private static func unique<T>(_ items: [T], _ key: KeyPath<T, String>, what: String, _ node: Node, _ path: FieldPath,
+    static func unique<T>(_ items: [T], _ key: KeyPath<T, String>, what: String, _ node: Node, _ path: FieldPath,
                                   _ r: YAMLReader) -> [T] {
         var seen: Set<String> = []
         return items.filter { item in

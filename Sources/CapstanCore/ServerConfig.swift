@@ -10,16 +10,20 @@ public struct ServerConfig: Sendable, Hashable {
     public var driftInterval: Duration
     /// A self-healing application is re-synced at most once per this window.
     public var selfHealWindow: Duration
+    /// Where ANALYSIS stages get metric values; a metric names one by `provider`.
+    public var analysisProviders: [AnalysisProviderConfig]
 
     public init(dataDir: String = "./.capstan", listen: String = "127.0.0.1:8080",
                 repositories: [RepositoryConfig] = [], targets: [TargetConfig] = [TargetConfig.local],
-                driftInterval: Duration = .seconds(30), selfHealWindow: Duration = .seconds(60)) {
+                driftInterval: Duration = .seconds(30), selfHealWindow: Duration = .seconds(60),
+                analysisProviders: [AnalysisProviderConfig] = []) {
         self.dataDir = dataDir
         self.listen = listen
         self.repositories = repositories
         self.targets = targets
         self.driftInterval = driftInterval
         self.selfHealWindow = selfHealWindow
+        self.analysisProviders = analysisProviders
     }
 }
 
@@ -82,4 +86,43 @@ public struct TargetConfig: Sendable, Hashable {
 
     /// The embedded default: the process platform on this machine.
     public static let local = TargetConfig(name: "local", plugin: "process")
+}
+
+/// A source of metric values for ANALYSIS stages, named in the server config.
+public struct AnalysisProviderConfig: Sendable, Hashable {
+    /// What kind of source it is.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// A Prometheus server's HTTP API; a metric's `query` is PromQL.
+        case prometheus
+        /// Any HTTP endpoint; a metric's `query` is the URL and `jsonPath` picks the value.
+        case http
+    }
+
+    /// How metrics name it (`provider:`).
+    public var name: String
+    public var kind: Kind
+    /// The Prometheus server's base URL (`http://127.0.0.1:9090`, may end in a path prefix); nil for `http`,
+    /// whose URLs come from the metrics.
+    public var url: String?
+    /// The longest one query may take, connecting included.
+    public var timeout: Duration
+    public var credentials: ProviderCredentials
+
+    public init(name: String, kind: Kind, url: String? = nil, timeout: Duration = .seconds(10),
+                credentials: ProviderCredentials = .none) {
+        self.name = name
+        self.kind = kind
+        self.url = url
+        self.timeout = timeout
+        self.credentials = credentials
+    }
+}
+
+/// How a provider authenticates. Secrets are named (environment variable or file), never written inline.
+public enum ProviderCredentials: Sendable, Hashable {
+    case none
+    /// `Authorization: Bearer <token>`.
+    case bearer(token: SecretSource)
+    /// `Authorization: Basic <username:password>`.
+    case basic(username: String, password: SecretSource)
 }

@@ -9,6 +9,7 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let applicationSchema = root.appendingPathComponent("docs/schema/capstan-application.schema.json")
     static let serviceSchema = root.appendingPathComponent("docs/schema/process-service.schema.json")
+    static let serverSchema = root.appendingPathComponent("docs/schema/server-config.schema.json")
     static let validator = root.appendingPathComponent("Tests/Fixtures/schema/validate.py")
 
     @Test("the schema against the decoder")
@@ -27,12 +28,66 @@ import Testing
             }
         }
 
-        let missing = Set(ConfigSchema.objects.keys).subtracting(defs.keys).sorted()
+        Self.check(defs, against: ConfigSchema.objects)
+    }
+
+    @Test("the server config schema against the decoder")
+    func serverSchemaMatchesDecoder() throws {
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.serverSchema))
+        let schema = try #require(json as? [String: Any], "server-config.schema.json is not a JSON object")
+        #expect(schema["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
+        let fileDefs = try #require(schema["$defs"] as? [String: Any], "server-config.schema.json has no $defs")
+        var defs: [String: (file: String, def: [String: Any])] = [:]
+        for (name, value) in fileDefs {
+            defs[name] = ("server-config.schema.json", try #require(value as? [String: Any], "$defs.\(name) is not an object"))
+        }
+        Self.check(defs, against: ServerConfigDecoder.objects)
+    }
+
+    @Test("server configs against the server schema")
+    func serverConfigsValidate() throws {
+        let python = try Self.python()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("capstan-schema-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let good = folder.appendingPathComponent("good.yaml"), bad = folder.appendingPathComponent("bad.yaml")
+        try Data("""
+            listen: 127.0.0.1:8080
+            repositories:
+              - {name: apps, url: "file:///srv/git/apps.git", credentials: {tokenEnv: APPS_TOKEN}}
+            targets:
+              - {name: local, plugin: process, config: {metricsPort: 19100}}
+            analysisProviders:
+              - {name: prometheus, type: prometheus, url: "http://127.0.0.1:9090", timeout: 10s}
+              - {name: thanos, type: prometheus, url: "https://t.example.com/p", credentials: {username: c, passwordEnv: P}}
+              - {name: smoke, type: http, timeout: 5s}
+            """.utf8).write(to: good)
+        try Data("""
+            analysisProviders:
+              - {name: a, type: promethus, url: "http://p:9090"}
+              - {name: b, type: http, url: "http://x"}
+              - {name: c, type: prometheus, url: "http://p", credentials: {tokenEnv: T, username: u}}
+            """.utf8).write(to: bad)
+        // The decoder agrees with the schema on both files.
+        #expect(ServerConfigDecoder.decode(try Data(contentsOf: good), file: "good.yaml").diagnostics.isEmpty)
+        #expect(ServerConfigDecoder.decode(try Data(contentsOf: bad), file: "bad.yaml").diagnostics.count == 3)
+        let valid = try Self.run(python, [Self.validator.path, Self.serverSchema.path, good.path])
+        #expect(valid.status == 0, "validate.py exited \(valid.status):\n\(valid.output)")
+        let invalid = try Self.run(python, [Self.validator.path, Self.serverSchema.path, bad.path])
+        #expect(invalid.status == 1, "validate.py exited \(invalid.status):\n\(invalid.output)")
+        for field in ["analysisProviders[0]", "analysisProviders[1]", "analysisProviders[2]"] {
+            #expect(invalid.output.contains(field), "\(field) is not reported:\n\(invalid.output)")
+        }
+    }
+
+    /// Each object the decoder knows is a `$defs` entry with the same fields, closed and documented.
+    static func check(_ defs: [String: (file: String, def: [String: Any])], against objects: [String: [String]]) {
+        let missing = Set(objects.keys).subtracting(defs.keys).sorted()
         #expect(missing.isEmpty, "the decoder has objects the schemas do not define: \(missing)")
-        let extra = Set(defs.keys).subtracting(ConfigSchema.objects.keys).sorted()
+        let extra = Set(defs.keys).subtracting(objects.keys).sorted()
         #expect(extra.isEmpty, "the schemas define objects the decoder does not know: \(extra)")
 
-        for (name, fields) in ConfigSchema.objects.sorted(by: { $0.key < $1.key }) {
+        for (name, fields) in objects.sorted(by: { $0.key < $1.key }) {
             guard let (file, def) = defs[name] else { continue }
             let properties = def["properties"] as? [String: Any] ?? [:]
             let inDecoder = Set(fields), inSchema = Set(properties.keys)

@@ -93,4 +93,71 @@ import Testing
             == .sshKey(path: "/keys/deploy", passphrase: .environment("KEY_PASS"), username: nil))
         #expect(SecretSource.environment("KEY_PASS").description == "environment variable KEY_PASS")
     }
+
+    @Test func decodesAnalysisProviders() throws {
+        let config = try #require(decode("""
+            analysisProviders:
+              - {name: prometheus, type: prometheus, url: http://127.0.0.1:9090, timeout: 10s}
+              - {name: smoke, type: http, timeout: 5s}
+              - name: thanos
+                type: prometheus
+                url: https://metrics.example.com/prometheus/
+                credentials: {tokenFile: /run/secrets/thanos}
+              - name: mimir
+                type: prometheus
+                url: https://mimir.example.com
+                credentials: {username: capstan, passwordEnv: MIMIR_PASSWORD}
+              - {name: plain, type: http}
+            """).validValue)
+        #expect(config.analysisProviders == [
+            AnalysisProviderConfig(name: "prometheus", kind: .prometheus, url: "http://127.0.0.1:9090", timeout: .seconds(10)),
+            AnalysisProviderConfig(name: "smoke", kind: .http, timeout: .seconds(5)),
+            AnalysisProviderConfig(name: "thanos", kind: .prometheus, url: "https://metrics.example.com/prometheus/",
+                                   credentials: .bearer(token: .file("/run/secrets/thanos"))),
+            AnalysisProviderConfig(name: "mimir", kind: .prometheus, url: "https://mimir.example.com",
+                                   credentials: .basic(username: "capstan", password: .environment("MIMIR_PASSWORD"))),
+            AnalysisProviderConfig(name: "plain", kind: .http, timeout: .seconds(10)),
+        ])
+        #expect(try #require(decode("{}").validValue).analysisProviders == [])
+    }
+
+    @Test func reportsEveryAnalysisProviderError() {
+        let errors = decode("""
+            analysisProviders:
+              - {name: a, type: promethus, url: http://p:9090}
+              - {name: b, type: prometheus, url: "localhost:9090"}
+              - {name: c, type: prometheus, url: "http://user:pw@p:9090"}
+              - {name: d, type: prometheus}
+              - {name: e, type: http, url: http://x, credentials: {tokenEnv: T}}
+              - {name: f, type: prometheus, url: http://p, timout: 5s}
+              - {name: g, type: prometheus, url: http://p, credentials: {tokenEnv: T, passwordEnv: P}}
+              - {name: h, type: prometheus, url: http://p, credentials: {tokenEnv: T, username: u}}
+              - {name: i, type: prometheus, url: http://p, credentials: {passwordFile: /p}}
+              - {name: j, type: prometheus, url: "http://p/?x=1", timeout: 0s}
+            """).diagnostics.map(\.description)
+        #expect(Set(errors) == [
+            "capstan-server.yaml:2:21: analysisProviders[0].type: expected one of prometheus, http, got \"promethus\"; did you mean \"prometheus\"?",
+            "capstan-server.yaml:3:38: analysisProviders[1].url: expected an http:// or https:// URL like http://127.0.0.1:9090, got \"localhost:9090\"",
+            "capstan-server.yaml:4:38: analysisProviders[2].url: the URL holds credentials; name them with credentials (tokenEnv, passwordEnv, ...) instead",
+            "capstan-server.yaml:5:5: analysisProviders[3].url: required field is missing (the Prometheus server, like http://127.0.0.1:9090)",
+            "capstan-server.yaml:6:32: analysisProviders[4].url: an http provider has no url: each metric's query is the URL it checks",
+            "capstan-server.yaml:6:55: analysisProviders[4].credentials: an http provider sends no credentials: its URLs come from the applications' metrics, so they could be sent anywhere",
+            "capstan-server.yaml:7:48: analysisProviders[5].timout: unknown field \"timout\"; did you mean \"timeout\"?",
+            "capstan-server.yaml:8:61: analysisProviders[6].credentials: give exactly one of tokenEnv, tokenFile (a bearer token), passwordEnv or passwordFile (basic auth) (got tokenEnv, passwordEnv)",
+            "capstan-server.yaml:9:85: analysisProviders[7].credentials.username: username only applies to basic auth (passwordEnv or passwordFile)",
+            "capstan-server.yaml:10:61: analysisProviders[8].credentials.username: basic auth needs a username",
+            "capstan-server.yaml:11:38: analysisProviders[9].url: expected the server's base URL without ?query or #fragment, got \"http://p/?x=1\"",
+            "capstan-server.yaml:11:64: analysisProviders[9].timeout: must be longer than 0s",
+        ], "\(errors)")
+        #expect(errors.count == 12, "\(errors)")
+    }
+
+    @Test func duplicateProviderNamesAreRefused() {
+        let errors = decode("""
+            analysisProviders:
+              - {name: prometheus, type: prometheus, url: http://a:9090}
+              - {name: prometheus, type: http}
+            """).diagnostics.map(\.description)
+        #expect(errors == ["capstan-server.yaml:2:3: analysisProviders: two analysis provider entries are named \"prometheus\""])
+    }
 }
