@@ -8,8 +8,22 @@ public import Foundation
 public protocol MetricProvider: Sendable {
     /// The value of `query` at `time`: exactly one number, or no data.
     func measure(_ query: String, at time: Date) async throws(ProviderError) -> Measurement
-    /// The values of `query` from `start` to `end`, one every `step` (for `previous` comparisons).
+    /// The values of `query` from `start` to `end`, one every `step` (for `previous` comparisons), oldest
+    /// first. A sample without a usable value (NaN, ±Inf) is NaN, for the metric's `nanStrategy`; a query
+    /// that matches nothing gives an empty array.
     func measureRange(_ query: String, from start: Date, to end: Date, step: Duration) async throws(ProviderError) -> [Double]
+    /// Like ``measure(_:at:)``, reading the value at the metric's `jsonPath` in the answer. Call this one
+    /// with `MetricSpec.jsonPath`: the HTTP provider needs it.
+    func measure(_ query: String, jsonPath: String?, at time: Date) async throws(ProviderError) -> Measurement
+}
+
+extension MetricProvider {
+    /// For providers whose answers have no JSON path: without one, a plain ``measure(_:at:)``; with one, an
+    /// error, since ignoring a path the user wrote would measure something else than they meant.
+    public func measure(_ query: String, jsonPath: String?, at time: Date) async throws(ProviderError) -> Measurement {
+        guard let jsonPath else { return try await measure(query, at: time) }
+        throw ProviderError(.badQuery, "this provider does not read jsonPath (\(jsonPath)); remove it from the metric")
+    }
 }
 
 /// One measurement of one metric.
