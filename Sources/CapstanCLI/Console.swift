@@ -1,7 +1,8 @@
 public import Foundation
 
-/// Where a command writes (straight to stdout/stderr, or into strings that tests read) and what time it
-/// is for it (durations such as "running for 2m05s"), so tests compare exact output.
+/// Where a command writes (straight to stdout/stderr, or into strings that tests read), what it reads on
+/// standard input, and what time it is for it (durations such as "running for 2m05s"), so tests compare
+/// exact output.
 public final class Console: @unchecked Sendable {
     // @unchecked: a command runs on one task; the lock only guards captures read by tests afterwards.
     private let capture: Bool
@@ -10,17 +11,22 @@ public final class Console: @unchecked Sendable {
     private var errText = ""
     /// The current time, as the command should see it.
     public let now: @Sendable () -> Date
+    /// Everything on standard input, read to its end.
+    public let readStandardInput: @Sendable () -> Data
 
-    /// Writes to the process's stdout and stderr.
-    public static func standard() -> Console { Console(capture: false, now: { Date() }) }
-    /// Keeps what is written, for tests; `now` fixes the time the command sees.
-    public static func capturing(now: @escaping @Sendable () -> Date = { Date() }) -> Console {
-        Console(capture: true, now: now)
+    /// Writes to the process's stdout and stderr, and reads its stdin.
+    public static func standard() -> Console {
+        Console(capture: false, now: { Date() }, readStandardInput: { FileHandle.standardInput.readDataToEndOfFile() })
+    }
+    /// Keeps what is written, for tests; `now` fixes the time the command sees, `standardInput` what it reads.
+    public static func capturing(now: @escaping @Sendable () -> Date = { Date() }, standardInput: String = "") -> Console {
+        Console(capture: true, now: now, readStandardInput: { Data(standardInput.utf8) })
     }
 
-    private init(capture: Bool, now: @escaping @Sendable () -> Date) {
+    private init(capture: Bool, now: @escaping @Sendable () -> Date, readStandardInput: @escaping @Sendable () -> Data) {
         self.capture = capture
         self.now = now
+        self.readStandardInput = readStandardInput
     }
 
     /// Everything written to standard output so far (captured consoles only).
