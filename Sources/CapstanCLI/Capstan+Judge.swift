@@ -10,15 +10,18 @@ extension Capstan {
         public static let configuration = CommandConfiguration(
             abstract: "Compare a canary's samples with a baseline's, as ANALYSIS does, and print the verdict as JSON.",
             discussion: """
-                Reads one JSON object on standard input:
-                  {"control": [...], "experiment": [...], "direction": "either", "confidence": 0.95,
-                   "tolerance": 0.25, "effectSize": {"measure": "meanRatio", "allowedIncrease": 1.0,
-                   "allowedDecrease": 1.0, "criticalIncrease": 1.0, "criticalDecrease": 1.0},
+                Reads one JSON object on standard input; all but control and experiment are optional \
+                and default to what is shown:
+                  {"control": [...], "experiment": [...],
+                   "direction": "either", "confidence": 0.95, "tolerance": 0.25,
+                   "effectSize": {"measure": "meanRatio",
+                                  "allowedIncrease": 1.0, "allowedDecrease": 1.0,
+                                  "criticalIncrease": 1.0, "criticalDecrease": 1.0},
                    "critical": false, "nanStrategy": "remove"}
-                control and experiment are required; null in them is a NaN sample. Every other field \
-                takes the default shown, with the ranges of capstan.yaml. Prints classification (Pass, \
-                High, Low, Nodata, Error), critical, pValue, estimate, lower, upper, effectSize (null when \
-                undefined) and reason. Exits 0 for Pass, 1 for any other classification, 2 for bad input.
+                null in control or experiment is a NaN sample. Ranges are those of capstan.yaml. \
+                Prints classification (Pass, High, Low, Nodata, Error), critical, pValue, estimate, \
+                lower, upper, effectSize (null when undefined) and reason. Exits 0 for Pass, 1 for any \
+                other classification, 2 for bad input. See docs/analysis.md.
                 """
         )
 

@@ -139,6 +139,6 @@ import Testing
 
     @Test func itIsASubcommandOfCapstan() throws {
         #expect(Capstan.configuration.subcommands.contains { $0 == Capstan.Judge.self })
-        #expect(Capstan.Judge.helpMessage().contains("null in them is a NaN sample"))
+        #expect(Capstan.Judge.helpMessage().contains("null in control or experiment is a NaN sample"))
     }
 }
