@@ -85,7 +85,8 @@ extension DeploymentMachine {
                     finish(machine.endAfterRollback, reason: (deployment.reason ?? "") + "; rollback failed: \(reason)")
                     return
                 }
-                skipRemaining(after: index, reason: "an earlier stage failed")
+                // ROLLBACK is not skipped when it is about to run: its events go NOT_STARTED → RUNNING.
+                skipRemaining(after: index, reason: "an earlier stage failed", keepRollback: machine.autoRollback)
                 let cause = "stage \(index) \(stages[index].kind.rawValue) failed: \(reason)"
                 if machine.autoRollback {
                     startRollback(reason: cause, finalState: .failure)

@@ -68,6 +68,9 @@ import Testing
         #expect(m.deployment.state == .rollingBack)
         #expect(states(m) == [.success, .failure, .skipped, .running])
         #expect(t.actions == [.runStage(index: 3, kind: .rollback, attempt: 1)])
+        // The ROLLBACK about to run is never shown as skipped first.
+        let rollbackMoves = t.events.filter { $0.stageIndex == 3 }.map { "\($0.data["from"] ?? "")→\($0.data["to"] ?? "")" }
+        #expect(rollbackMoves == ["NOT_STARTED→RUNNING"])
         let end = try m.handle(.stageFinished(index: 3, outcome: .success), at: Self.t0)
         #expect(end.actions == [.finished(.failure)])
         #expect(m.deployment.state == .failure)
