@@ -8,6 +8,12 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case deploymentReplanned = "deployment.replanned"
     case stageStateChanged = "stage.state_changed"
     case stageLog = "stage.log"
+    /// ANALYSIS: one value read (data: metric, variant, value or note).
+    case analysisMeasurement = "analysis.measurement"
+    /// ANALYSIS: a metric's verdict after a measurement (classification, p-value, estimate, interval).
+    case analysisVerdict = "analysis.verdict"
+    /// ANALYSIS: the stage's score and result.
+    case analysisResult = "analysis.result"
     case approvalRecorded = "approval.recorded"
     case appStatusChanged = "app.status_changed"
     case repositoryPolled = "repository.polled"

@@ -55,6 +55,15 @@ public final class TestClock: Clock, Sendable {
     /// How long each current sleeper asked to sleep when it started.
     public var pendingSleeps: [Duration] { state.withLock { $0.sleepers.values.map(\.requested) } }
 
+    /// Moves time to the earliest sleeper's deadline (and wakes it); false when nobody sleeps.
+    @discardableResult
+    public func advanceToNextDeadline() -> Bool {
+        guard let next = state.withLock({ state in state.sleepers.values.map(\.deadline).min().map { state.now.duration(to: $0) } })
+        else { return false }
+        advance(by: max(.zero, next))
+        return true
+    }
+
     /// Moves time forward and wakes every sleeper whose deadline has come.
     public func advance(by duration: Duration) {
         let due = state.withLock { state -> [Sleeper] in
