@@ -1,4 +1,5 @@
 public import ArgumentParser
+import CapstanAnalysis
 import CapstanConfig
 import CapstanCore
 import CapstanEngine
@@ -54,8 +55,9 @@ extension Capstan {
                 loaders[repository.name] = GitContextLoader(
                     source: mirror, store: store, checkoutRoot: dataDir.appendingPathComponent("checkouts/\(repository.name)"))
             }
+            let providers = try MetricProviders.make(settings.analysisProviders, secret: SecretReader.read)
             let runner = DeploymentRunner(store: store, loader: RepositoryContextLoader(loaders: loaders, store: store),
-                                          platforms: hosts)
+                                          platforms: hosts, analysisProviders: providers)
             let drift = DriftDetector(store: store, readers: loaders, platforms: hosts, selfHealWindow: settings.selfHealWindow)
             let controller = Controller(reconcilers: reconcilers, runner: runner, store: store, drift: drift,
                                         driftInterval: settings.driftInterval)

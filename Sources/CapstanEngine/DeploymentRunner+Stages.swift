@@ -57,7 +57,10 @@ extension DeploymentRunner {
         case .scriptRun:
             guard case .scriptRun(let options) = spec.options else { return .finished(.failure(reason: "SCRIPT_RUN without run")) }
             return await runScript(options, index: index, deployment: deployment, context: context)
-        case .analysis, .waitApproval:
+        case .analysis:
+            guard case .analysis(let options) = spec.options else { return .finished(.failure(reason: "ANALYSIS without metrics")) }
+            return await runAnalysis(options, index: index, deployment: deployment)
+        case .waitApproval:
             return .finished(.failure(reason: "\(spec.kind.rawValue) is not available in this version of Capstan"))
         default:
             return await runOnPlatform(spec, index: index, attempt: attempt, deployment: deployment, context: context)

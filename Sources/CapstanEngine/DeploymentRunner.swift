@@ -1,3 +1,4 @@
+public import CapstanAnalysis
 public import CapstanCore
 import CapstanPluginKit
 public import Foundation
@@ -14,6 +15,8 @@ public actor DeploymentRunner {
     let store: any DeploymentStore
     let loader: any DeploymentContextLoader
     let platforms: [String: any StagePlatform]
+    /// ANALYSIS providers by the names metrics use.
+    let analysisProviders: [String: any MetricProvider]
     let clock: any Clock<Duration>
     let now: @Sendable () -> Date
 
@@ -38,10 +41,12 @@ public actor DeploymentRunner {
 
     /// `platforms` maps a target name to the platform that deploys there.
     public init(store: any DeploymentStore, loader: any DeploymentContextLoader, platforms: [String: any StagePlatform],
+                analysisProviders: [String: any MetricProvider] = [:],
                 clock: any Clock<Duration> = ContinuousClock(), now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.loader = loader
         self.platforms = platforms
+        self.analysisProviders = analysisProviders
         self.clock = clock
         self.now = now
     }
