@@ -96,6 +96,8 @@ extension Capstan {
                 ])
                 if !deployment.stages.isEmpty {
                     lines += [""] + StageTimeline.lines(deployment.stages, now: now)
+                    let analyses = StageTimeline.analysisLines(deployment.stages)
+                    if !analyses.isEmpty { lines += [""] + analyses }
                 }
                 if !deployment.approvals.isEmpty {
                     lines += [""] + deployment.approvals.map { "Approved stage \($0.stageIndex) by \($0.approver) at \($0.at)" }

@@ -13,6 +13,25 @@ enum StageTimeline {
         })
     }
 
+    /// Each ANALYSIS stage that measured something: its result and score, then one row per metric with its
+    /// latest verdict (samples, the shift's estimate and interval, the p-value).
+    static func analysisLines(_ stages: [StageView]) -> [String] {
+        stages.flatMap { stage -> [String] in
+            guard let analysis = stage.analysis else { return [] }
+            let head = "Analysis (stage \(stage.index)): " + (analysis.result.map { result in
+                "\(result), score \(analysis.score.map { String(format: "%g", $0) } ?? "-")"
+                    + (analysis.reason.map { " — \($0)" } ?? "")
+            } ?? "running")
+            let rows = analysis.metrics.map { metric in
+                ["  " + metric.name, metric.classification, "\(metric.experimentSamples)+\(metric.controlSamples)",
+                 metric.estimate.map { String(format: "%+.4g", $0) } ?? "-",
+                 metric.lower.flatMap { lower in metric.upper.map { String(format: "[%+.4g, %+.4g]", lower, $0) } } ?? "-",
+                 metric.pValue.map { String(format: "%.3g", $0) } ?? "-", metric.reason]
+            }
+            return [head] + OutputRenderer.table(["  METRIC", "VERDICT", "SAMPLES", "SHIFT", "INTERVAL", "P", "WHY"], rows)
+        }
+    }
+
     /// `4.0s` for a stage that ran, `running for 2m05s` for one that runs, `-` for one that never started.
     static func took(_ stage: StageView, now: Date) -> String {
         guard let started = stage.startedAt?.date else { return "-" }

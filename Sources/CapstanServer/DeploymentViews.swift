@@ -42,9 +42,12 @@ public struct StageView: Sendable, Hashable, Codable {
     @Nullable public var reason: String?
     @Nullable public var startedAt: Timestamp?
     @Nullable public var finishedAt: Timestamp?
+    /// For ANALYSIS stages that measured something: the verdicts and the score; absent otherwise.
+    public var analysis: AnalysisView?
 
     /// The API view of `stage`.
-    public init(_ stage: StageRecord) {
+    public init(_ stage: StageRecord, analysis: AnalysisView? = nil) {
+        self.analysis = analysis
         index = stage.index
         kind = stage.kind
         options = stage.options
@@ -56,7 +59,7 @@ public struct StageView: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case index, kind, options, state, attempts, reason, startedAt, finishedAt
+        case index, kind, options, state, attempts, reason, startedAt, finishedAt, analysis
     }
 
     /// Decodes a stage from a server that predates `options` too (it reads as `{}`).
@@ -70,6 +73,7 @@ public struct StageView: Sendable, Hashable, Codable {
         _reason = try container.decode(Nullable<String>.self, forKey: .reason)
         _startedAt = try container.decode(Nullable<Timestamp>.self, forKey: .startedAt)
         _finishedAt = try container.decode(Nullable<Timestamp>.self, forKey: .finishedAt)
+        analysis = try container.decodeIfPresent(AnalysisView.self, forKey: .analysis)
     }
 }
 
@@ -119,7 +123,8 @@ public struct DeploymentDetailView: Sendable, Hashable, Codable {
         reason = summary.reason
         createdAt = summary.createdAt
         updatedAt = summary.updatedAt
-        self.stages = stages.map(StageView.init)
+        let analyses = AnalysisView.byStage(events)
+        self.stages = stages.map { StageView($0, analysis: analyses[$0.index]) }
         self.approvals = approvals.map(ApprovalView.init)
         self.events = events.map(EventView.init)
     }

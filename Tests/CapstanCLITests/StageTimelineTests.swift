@@ -29,7 +29,7 @@ import Testing
     ]
 
     @Test func showsWeightsDurationsAttemptsAndFailures() {
-        let lines = StageTimeline.lines(Self.stages.map(StageView.init), now: Self.at(3727))
+        let lines = StageTimeline.lines(Self.stages.map { StageView($0) }, now: Self.at(3727))
         #expect(lines == [
             "#  STAGE            STATE    STARTED   TOOK               DETAILS",
             "0  CANARY_ROLLOUT   SUCCESS  12:00:00  4.2s               replicas 50%",
@@ -39,6 +39,28 @@ import Testing
             "4  TRAFFIC_ROUTING  SKIPPED  -         -                  primary 100%",
             "5  ROLLBACK         RUNNING  12:02:07  running for 1h00m",
         ])
+    }
+
+    @Test func showsEachAnalysisWithItsScoreAndVerdicts() throws {
+        let json = #"""
+            {"index": 2, "kind": "ANALYSIS", "options": {}, "state": "FAILURE", "attempts": 1, "reason": null,
+             "startedAt": null, "finishedAt": null,
+             "analysis": {"score": 0, "result": "fail", "reason": "error-ratio failed",
+               "metrics": [{"name": "error-ratio", "classification": "High", "critical": false, "experimentSamples": 4,
+                            "controlSamples": 4, "failures": 1, "pValue": 0.0286, "estimate": 0.29, "lower": 0.28,
+                            "upper": 0.31, "effectSize": null, "reason": "the canary is higher"},
+                           {"name": "latency", "classification": "Pass", "critical": false, "experimentSamples": 4,
+                            "controlSamples": 4, "failures": 0, "pValue": null, "estimate": null, "lower": null,
+                            "upper": null, "effectSize": null, "reason": "fine"}]}}
+            """#
+        let stage = try JSONDecoder().decode(StageView.self, from: Data(json.utf8))
+        #expect(StageTimeline.analysisLines([stage]) == [
+            "Analysis (stage 2): fail, score 0 — error-ratio failed",
+            "  METRIC       VERDICT  SAMPLES  SHIFT  INTERVAL        P       WHY",
+            "  error-ratio  High     4+4      +0.29  [+0.28, +0.31]  0.0286  the canary is higher",
+            "  latency      Pass     4+4      -      -               -       fine",
+        ])
+        #expect(StageTimeline.analysisLines(Self.stages.map { StageView($0) }).isEmpty)
     }
 
     static let durations: [(seconds: Double, text: String)] = [
