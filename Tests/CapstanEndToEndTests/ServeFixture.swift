@@ -18,6 +18,8 @@ final class ServeFixture: @unchecked Sendable {
     let work: GitFixture
     let bare: URL
     let apiPort: Int
+    /// HAProxy's Prometheus exporter (the process target's `metricsPort`).
+    let metricsPort: Int
     let ports: [String: Int]
     private var server: Process?
 
@@ -32,6 +34,7 @@ final class ServeFixture: @unchecked Sendable {
         _ = try runProcess("git", ["init", "-q", "--bare", bare.path])
         work = try GitFixture.create()
         apiPort = try LoopbackTCP.freePort()
+        metricsPort = try LoopbackTCP.freePort()
         ports = ["hello": try LoopbackTCP.freePort(), "other": try LoopbackTCP.freePort()]
         let script = try String(contentsOf: Self.serverScript, encoding: .utf8)
         for (name, port) in ports {
@@ -47,7 +50,7 @@ final class ServeFixture: @unchecked Sendable {
             repositories:
               - {name: apps, url: "file://\(bare.path)", branch: main, pollInterval: 1s}
             targets:
-              - {name: local, plugin: process, config: {metricsPort: \(try LoopbackTCP.freePort()), stopGraceSeconds: 2}}
+              - {name: local, plugin: process, config: {metricsPort: \(metricsPort), stopGraceSeconds: 2}}
             \(serverExtra)
             """
         try Data(config.utf8).write(to: root.appendingPathComponent("server.yaml"))
@@ -55,15 +58,22 @@ final class ServeFixture: @unchecked Sendable {
 
     /// - Parameters:
     ///   - command: what an instance runs; the example service by default.
+    /// Adds top-level settings to the server config (before the server starts).
+    func appendServerConfig(_ text: String) throws {
+        let url = root.appendingPathComponent("server.yaml")
+        let config = try String(contentsOf: url, encoding: .utf8)
+        try Data((config + "\n" + text + "\n").utf8).write(to: url)
+    }
+
     func setVersion(_ app: String, _ version: String, port: Int? = nil, replicas: Int = 2, healthTimeout: String = "10s",
-                    command: String = #"["python3", "server.py", "--port", "${PORT}"]"#) throws {
+                    command: String = #"["python3", "server.py", "--port", "${PORT}"]"#, errorRate: Double = 0) throws {
         let port = port ?? ports[app]!
         try work.write("\(app)/service.yaml", """
             apiVersion: capstan/v1
             kind: ProcessService
             name: \(app)
             command: \(command)
-            env: {VERSION: "\(version)"}
+            env: {VERSION: "\(version)", ERROR_RATE: "\(errorRate)"}
             replicas: \(replicas)
             port: \(port)
             health: {http: /healthz, timeout: \(healthTimeout)}
