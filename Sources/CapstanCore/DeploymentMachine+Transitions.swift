@@ -40,6 +40,12 @@ extension DeploymentMachine {
             case .rollback(let by):
                 try require(state == .running, "only a RUNNING deployment can be rolled back (it is \(state.rawValue))")
                 startRollback(reason: "rolled back by \(by)", finalState: .failure)
+            case .skipStage(let by):
+                try require(state == .running, "only a stage of a RUNNING deployment can be skipped (it is \(state.rawValue))")
+                guard let running = stages.first(where: { $0.state == .running }) else {
+                    throw Refusal(message: "no stage is running")
+                }
+                try skip(running.index, reason: "skipped by \(by)")
             case .supersede(let newer):
                 try require(state == .pending || state == .planned, "only a deployment that has not started can be superseded")
                 skipRemaining(after: -1, reason: "superseded by \(newer)")
@@ -113,6 +119,17 @@ extension DeploymentMachine {
                 message: "deployment re-planned against what is live now (\(previous?.short ?? "nothing")): "
                     + "\(strategy.rawValue), \(pipeline.map(\.kind.rawValue).joined(separator: ", "))",
                 data: data))
+        }
+
+        private mutating func skip(_ index: Int, reason: String) throws(Refusal) {
+            setStage(index, .skipped, reason: reason)
+            transition.actions.append(.abortStage(index: index))
+            if let next = nextStage(after: index), next != machine.rollbackIndex {
+                runStage(next)
+            } else {
+                setStage(machine.rollbackIndex, .skipped, reason: "nothing to roll back")
+                finish(.success, reason: nil)
+            }
         }
 
         private mutating func cancel(rollback: Bool, reason: String) throws(Refusal) {

@@ -28,6 +28,8 @@ public struct DeploymentMachine: Sendable, Hashable {
         case cancel(rollback: Bool, by: String)
         /// Roll a running deployment back by hand.
         case rollback(by: String)
+        /// End the stage running now as SKIPPED (someone decided it need not finish) and go on.
+        case skipStage(by: String)
         /// A newer commit replaces this one before it started.
         case supersede(by: DeploymentID)
         /// After a restart: run again whatever was running.

@@ -38,6 +38,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The value as a string, when it is one.
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
     /// The value as an integer, when it is a whole number.
     public var intValue: Int? {
         if case .number(let n) = self, n.rounded() == n, abs(n) < 9e15 { Int(n) } else { nil }

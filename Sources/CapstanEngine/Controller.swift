@@ -1,4 +1,5 @@
 public import CapstanCore
+public import Foundation
 import CapstanGit
 import Metrics
 import Synchronization
@@ -18,13 +19,17 @@ public final class Controller: Sendable {
     let dispatchInterval: Duration
     let drift: DriftDetector?
     let driftInterval: Duration
+    /// Wall-clock time for records (approvals).
+    let clockNow: @Sendable () -> Date
     private let running = Mutex<Set<String>>([])
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
 
     public init(reconcilers: [RepositoryReconciler], runner: DeploymentRunner, store: any DeploymentStore,
                 clock: any Clock<Duration> = ContinuousClock(), dispatchInterval: Duration = .seconds(1),
-                drift: DriftDetector? = nil, driftInterval: Duration = .seconds(30)) {
+                drift: DriftDetector? = nil, driftInterval: Duration = .seconds(30),
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.clockNow = now
         self.reconcilers = reconcilers
         self.runner = runner
         self.store = store

@@ -61,7 +61,8 @@ extension DeploymentRunner {
             guard case .analysis(let options) = spec.options else { return .finished(.failure(reason: "ANALYSIS without metrics")) }
             return await runAnalysis(options, index: index, deployment: deployment)
         case .waitApproval:
-            return .finished(.failure(reason: "\(spec.kind.rawValue) is not available in this version of Capstan"))
+            guard case .waitApproval(let options) = spec.options else { return await waitForApproval(WaitApprovalOptions(), index: index, deployment: deployment) }
+            return await waitForApproval(options, index: index, deployment: deployment)
         default:
             return await runOnPlatform(spec, index: index, attempt: attempt, deployment: deployment, context: context)
         }

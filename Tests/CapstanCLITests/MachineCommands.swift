@@ -22,6 +22,16 @@ actor MachineCommands: DeploymentCommands {
         try await apply(.cancel(rollback: rollback, by: actor), to: id, by: actor)
     }
 
+    func approve(_ id: DeploymentID, by identity: String, roles: Set<String>) async throws -> Deployment {
+        actors.append(identity)
+        guard let deployment = try await store.deployment(id) else { throw StoreError.notFound("deployment \(id)") }
+        return deployment
+    }
+
+    func skipStage(_ id: DeploymentID, by actor: String) async throws -> Deployment {
+        try await apply(.skipStage(by: actor), to: id, by: actor)
+    }
+
     private func apply(_ input: DeploymentMachine.Input, to id: DeploymentID, by actor: String) async throws -> Deployment {
         actors.append(actor)
         guard let deployment = try await store.deployment(id) else { throw StoreError.notFound("deployment \(id)") }

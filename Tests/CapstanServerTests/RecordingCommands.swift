@@ -8,6 +8,8 @@ actor RecordingCommands: DeploymentCommands {
     enum Call: Sendable, Hashable {
         case rollback(DeploymentID, by: String)
         case cancel(DeploymentID, rollback: Bool, by: String)
+        case approve(DeploymentID, by: String, roles: Set<String>)
+        case skipStage(DeploymentID, by: String)
     }
 
     private(set) var calls: [Call] = []
@@ -31,6 +33,16 @@ actor RecordingCommands: DeploymentCommands {
         deployment.state = rollback ? .rollingBack : .cancelled
         deployment.reason = "cancelled by \(actor)" + (rollback ? "" : " (no rollback: variants left as they are)")
         return deployment
+    }
+
+    func approve(_ id: DeploymentID, by identity: String, roles: Set<String>) async throws -> Deployment {
+        calls.append(.approve(id, by: identity, roles: roles))
+        return try running(id)
+    }
+
+    func skipStage(_ id: DeploymentID, by actor: String) async throws -> Deployment {
+        calls.append(.skipStage(id, by: actor))
+        return try running(id)
     }
 
     private func running(_ id: DeploymentID) throws -> Deployment {
