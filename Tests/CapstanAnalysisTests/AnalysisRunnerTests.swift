@@ -9,12 +9,18 @@ import Testing
 /// Prometheus provider has tests of its own, and the end-to-end tests run both together).
 final class ScriptedProvider: MetricProvider {
     enum Answer: Sendable { case value(Double), noData, down }
-    private let state = Mutex<(script: [String: [Answer]], queries: [String])>(([:], []))
+    private let state = Mutex<(script: [String: [Answer]], queries: [String], paths: [String?])>(([:], [], []))
 
     /// `script[variant]` answers in order; the last answer repeats.
     init(_ script: [String: [Answer]]) { state.withLock { $0.script = script } }
 
     var queries: [String] { state.withLock { $0.queries } }
+    var paths: [String?] { state.withLock { $0.paths } }
+
+    func measure(_ query: String, jsonPath: String?, at time: Date) async throws(ProviderError) -> CapstanAnalysis.Measurement {
+        state.withLock { $0.paths.append(jsonPath) }
+        return try await measure(query, at: time)
+    }
 
     func measure(_ query: String, at time: Date) async throws(ProviderError) -> CapstanAnalysis.Measurement {
         let variant = ["canary", "baseline", "primary"].first { query.contains("variant=\"\($0)\"") } ?? "canary"
@@ -83,6 +89,15 @@ final class ScriptedProvider: MetricProvider {
         #expect(Self.verdicts(events) == Array(repeating: .pass, count: 5))
         #expect(took == .seconds(240))  // five measurements: at 0, 1, 2, 3 and 4 minutes
         #expect(provider.queries.first == #"errors{app="web",variant="canary"}"#)
+    }
+
+    /// An HTTP metric's jsonPath reaches the provider: without it, any 2xx would measure 1.
+    @Test func theMetricsJSONPathReachesTheProvider() async {
+        let provider = ScriptedProvider(["canary": [.value(0.01)]])
+        let (outcome, _, _) = await Self.run([Self.metric { $0.expectedMax = 0.05; $0.jsonPath = "data.errorRate" }], provider,
+                                             duration: .seconds(60))
+        #expect(outcome?.passed == true)
+        #expect(provider.paths == ["data.errorRate"])
     }
 
     @Test func aThresholdFailsAsSoonAsItPassesItsFailureLimit() async {

@@ -44,7 +44,7 @@ struct Reading: Sendable {
     private mutating func instant(_ spec: MetricSpec, _ provider: any MetricProvider, _ target: AnalysisTarget,
                                   variant: String, commit: CommitID, at time: Date, experiment: Bool) async throws {
         let query = try Self.render(spec, target, variant: variant, commit: commit)
-        switch try await provider.measure(query, at: time) {
+        switch try await provider.measure(query, jsonPath: spec.jsonPath, at: time) {
         case .value(let value):
             if experiment { self.experiment.append(value) } else { control.append(value) }
             reports.append((variant, value, nil))
