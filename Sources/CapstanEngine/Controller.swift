@@ -22,6 +22,8 @@ public final class Controller: Sendable {
     /// Wall-clock time for records (approvals).
     let clockNow: @Sendable () -> Date
     private let running = Mutex<Set<String>>([])
+    /// One per repository, by name: a webhook's refresh wakes that repository's poll loop.
+    let triggers: [String: PollTrigger]
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
 
@@ -31,6 +33,7 @@ public final class Controller: Sendable {
                 now: @escaping @Sendable () -> Date = Date.init) {
         self.clockNow = now
         self.reconcilers = reconcilers
+        self.triggers = Dictionary(reconcilers.map { ($0.repository.name, PollTrigger()) }, uniquingKeysWith: { first, _ in first })
         self.runner = runner
         self.store = store
         self.clock = clock
@@ -77,7 +80,7 @@ public final class Controller: Sendable {
                 Counter(label: "capstan_git_errors_total", dimensions: [("repository", name), ("code", error.code.rawValue)]).increment()
             }
             if let outcome, !outcome.created.isEmpty { wake.yield() }
-            do { try await clock.sleep(for: interval) } catch { return }
+            do { try await triggers[name]!.wait(interval, on: clock) } catch { return }
         }
     }
 

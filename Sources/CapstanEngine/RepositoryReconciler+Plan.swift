@@ -47,14 +47,15 @@ extension RepositoryReconciler {
     }
 
     /// Records a PENDING deployment of `app` at `head`, superseding any that has not started.
-    /// Returns nil when one already exists for that commit (a repeated reconcile).
-    private func createDeployment(_ app: DiscoveredApp, record: AppRecord?, head: CommitID, reasons: [String])
-        async throws -> DeploymentID?
+    /// Returns nil when one already exists for that commit (a repeated reconcile). A `manual` one (someone
+    /// asked) is always recorded, whatever `sync.auto` says.
+    func createDeployment(_ app: DiscoveredApp, record: AppRecord?, head: CommitID, reasons: [String],
+                          trigger: DeploymentTrigger = .commit) async throws -> DeploymentID?
     {
         let name = app.spec.name
         let recent = try await store.deployments(app: name, state: nil, limit: 20)
-        if recent.contains(where: { $0.commit == head && $0.trigger == .commit }) { return nil }
-        guard app.spec.sync.auto else {
+        if trigger == .commit, recent.contains(where: { $0.commit == head && $0.trigger == .commit }) { return nil }
+        guard app.spec.sync.auto || trigger == .manual else {
             try await setStatus(app, record, .outOfSync, summary: "\(head.short) is not deployed: sync.auto is off")
             return nil
         }
@@ -71,7 +72,7 @@ extension RepositoryReconciler {
         let first = record?.lastDeployedCommit == nil
         let strategy = Planner.strategy(for: app.spec, firstDeployment: first)
         let deployment = Deployment(id: id, app: name, commit: head, previousCommit: record?.lastDeployedCommit,
-                                    trigger: .commit, strategy: strategy, createdAt: at)
+                                    trigger: trigger, strategy: strategy, createdAt: at)
         let (_, created) = DeploymentMachine.create(deployment, pipeline: Planner.stageSpecs(for: app.spec, strategy: strategy),
                                                     autoRollback: app.spec.rollback.auto)
         changes += created.changes
