@@ -115,7 +115,8 @@ private typealias Measurement = CapstanAnalysis.Measurement
             (error as? ProviderError)?.kind == .unavailable
         }
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(3), "\(elapsed)")
+        // The upper bound only shows the call does not hang: a loaded CI machine adds seconds.
+        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(10), "\(elapsed)")
     }
 
     // MARK: Prometheus credentials (the server plays a Prometheus that checks the Authorization header)
