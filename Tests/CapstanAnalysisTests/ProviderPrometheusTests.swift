@@ -94,7 +94,8 @@ private typealias Measurement = CapstanAnalysis.Measurement
         } throws: { error in
             (error as? ProviderError)?.kind == .unavailable
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // Well under the request's 30 s timeout; the margin is for a loaded CI machine.
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test func aServerThatNeverAnswersIsUnavailableAfterTheTimeout() async throws {

@@ -17,11 +17,11 @@ import Glibc
           - stage: TRAFFIC_ROUTING
             with: {primary: 90, canary: 10}
           - stage: WAIT
-            with: {duration: 8s}
+            with: {duration: 15s}
           - stage: TRAFFIC_ROUTING
             with: {primary: 50, canary: 50}
           - stage: WAIT
-            with: {duration: 8s}
+            with: {duration: 15s}
           - stage: PRIMARY_ROLLOUT
           - stage: TRAFFIC_ROUTING
             with: {primary: 100}

@@ -22,6 +22,7 @@ enum HAProxyConfig {
             "defaults",
             "    mode http",
             "    timeout connect 2s",
+            "    timeout check 5s",
             "    timeout client 30s",
             "    timeout server 30s",
             "    retries 2",
@@ -43,7 +44,10 @@ enum HAProxyConfig {
             for instance in servers {
                 var line = "    server \(instance.serverName) 127.0.0.1:\(instance.port)"
                 if weights { line += " weight \(instance.weight ?? 0)" }
-                line += " check inter 1s fall 2 rise 1"
+                // Three misses two seconds apart, each allowed 5 s (`timeout check`): an instance slowed by a busy
+                // machine is not flapped out of rotation (which would skew every variant's share); a dead one
+                // still leaves within about six seconds, and its refused connections are retried elsewhere.
+                line += " check inter 2s fall 3 rise 1"
                 lines.append(line)
             }
         }
