@@ -110,7 +110,7 @@ private typealias Measurement = CapstanAnalysis.Measurement
             return error.kind == .unavailable && error.message.contains("1s")
         }
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(3), "\(elapsed)")
+        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(10), "\(elapsed)")
     }
 
     @Test func cancellingTheCallerAnswersAtOnceWithoutCancellingTheRequest() async throws {
@@ -122,7 +122,7 @@ private typealias Measurement = CapstanAnalysis.Measurement
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
         let result = await task.result
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(10))  // well under the 30 s timeout; margin for a loaded machine
         #expect(throws: ProviderError.self) { try result.get() }
     }
 }
