@@ -53,7 +53,7 @@ extension Capstan {
         public static let configuration = CommandConfiguration(
             commandName: "deployment",
             abstract: "Show, follow, roll back or cancel one deployment.",
-            subcommands: [Get.self, Logs.self, Rollback.self, Cancel.self]
+            subcommands: [Get.self, Logs.self, Follow.self, Rollback.self, Cancel.self]
         )
 
         public init() {}

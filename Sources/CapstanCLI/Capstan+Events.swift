@@ -4,23 +4,28 @@ import CapstanServer
 import Foundation
 
 extension Capstan {
-    /// `capstan events`: the server's event log, from a sequence on; `--follow` keeps polling for new ones.
+    /// `capstan events`: the server's event log, from a sequence on; `--follow` streams new ones as they come.
     public struct Events: ConsoleCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Print the server's events, oldest first; --follow waits for new ones.",
             discussion: """
                 Every event has a global sequence number: pass the last one you saw as --after to resume. \
-                With --follow the server is asked every --interval seconds until interrupted (or until \
-                --max-events have been printed); JSON is then printed one object per line, YAML one document \
-                per event. Exits 2 when the server cannot be reached.
+                With --follow the server's event stream pushes each new event as it is recorded, until \
+                interrupted (or until --max-events have been printed); a dropped stream is reconnected where \
+                it left off, so no event is missed or printed twice. JSON is then printed one object per \
+                line, YAML one document per event. --app and --deployment narrow the events. Exits 2 when \
+                the server cannot be reached (with --follow: for --retry-for seconds).
                 """
         )
 
         @Option(help: "Only events after this sequence number (0: from the first).") var after: Int64 = 0
         @Option(help: "Events per request (1–1000).") var limit: Int = 100
-        @Flag(help: "Keep polling for new events until interrupted.") var follow = false
+        @Flag(help: "Keep printing new events as they come, until interrupted.") var follow = false
         @Option(help: "Stop after printing this many events.") var maxEvents: Int?
-        @Option(help: "Seconds between polls with --follow.") var interval: Double = 1
+        @Option(help: "Only this application's events.") var app: String?
+        @Option(help: "Only this deployment's events.") var deployment: String?
+        @Option(help: "With --follow: seconds to keep trying to reconnect a dropped stream.") var retryFor: Double = 30
+        @Option(help: .hidden) var interval: Double = 1
         @OptionGroup var options: ServerOptions
 
         public init() {}
@@ -29,7 +34,10 @@ extension Capstan {
             guard after >= 0 else { throw ValidationError("--after must be 0 or more") }
             guard (1...1000).contains(limit) else { throw ValidationError("--limit must be from 1 to 1000") }
             if let maxEvents, maxEvents < 1 { throw ValidationError("--max-events must be 1 or more") }
-            guard interval > 0, interval <= 3600 else { throw ValidationError("--interval must be above 0 and at most 3600") }
+            guard retryFor >= 0, retryFor <= 86_400 else { throw ValidationError("--retry-for must be from 0 to 86400") }
+            if !follow, app != nil || deployment != nil {
+                throw ValidationError("--app and --deployment narrow --follow; without it, use `capstan deployment get`")
+            }
         }
 
 
@@ -46,17 +54,13 @@ extension Capstan {
             try OutputRenderer.write(events, as: options.output, to: console) { events.map { EventLine($0).text } }
         }
 
+        /// Streams events after --after (reconnecting as needed) until --max-events or an error.
         private func follow(_ client: ServerClient, console: Console) async throws {
-            var cursor = after
-            var printed = 0
-            while !Task.isCancelled {
-                let wanted = maxEvents.map { min(limit, $0 - printed) } ?? limit
-                let events = try await page(client, after: cursor, limit: wanted)
-                for event in events { console.out(try line(event)) }
-                printed += events.count
-                cursor = events.last?.sequence ?? cursor
-                if let maxEvents, printed >= maxEvents { return }
-                if events.count < wanted { try await Task.sleep(for: .seconds(interval)) }
+            let stream = EventStreamClient(server: client.server, filters: [("app", app), ("deployment", deployment)],
+                                           retryFor: .milliseconds(Int64(retryFor * 1000)))
+            try await stream.follow(after: after, limit: maxEvents) { event in
+                console.out(try line(event))
+                return .more
             }
         }
 

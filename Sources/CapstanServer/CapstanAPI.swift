@@ -19,7 +19,7 @@ public enum CapstanAPI {
     static let routes: [(path: PathTemplate, methods: [HTTPRequest.Method])] = [
         "/healthz", "/api/v1/apps", "/api/v1/apps/{name}", "/api/v1/apps/{name}/diff",
         "/api/v1/deployments", "/api/v1/deployments/{id}", "/api/v1/deployments/{id}/stages/{index}/logs",
-        "/api/v1/events", "/metrics",
+        "/api/v1/events", eventStreamPath, OpenAPIDocument.path, "/metrics",
     ].map { (PathTemplate($0), [.get, .head]) } + [
         "/api/v1/deployments/{id}/rollback", "/api/v1/deployments/{id}/cancel",
     ].map { (PathTemplate($0), [.post]) }
@@ -63,6 +63,8 @@ public enum CapstanAPI {
         for (path, handler) in reads {
             router.get(RouterPath(PathTemplate(path).routerPath), use: handler)
         }
+        addEventStream(to: router, store: store)
+        OpenAPIDocument.add(to: router)
         let writes: [(String, APIHandlers.Command)] = [
             ("/api/v1/deployments/{id}/rollback", .rollback), ("/api/v1/deployments/{id}/cancel", .cancel),
         ]
