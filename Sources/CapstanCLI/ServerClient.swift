@@ -37,14 +37,19 @@ enum ServerClientError: Error, Sendable, CustomStringConvertible {
 struct ServerClient: Sendable {
     /// Seconds to wait for an answer.
     static let timeout: TimeInterval = 10
+    /// Follows no redirect: one would carry the token to wherever `Location` points. The server never redirects.
+    static let session = URLSession(configuration: .ephemeral, delegate: RefuseRedirects(), delegateQueue: nil)
 
     let server: URL
+    /// Sent as `Authorization: Bearer <token>` with every request; nil sends none.
+    var token: String?
 
     /// Decodes the JSON answer of `GET path?query`; `path` segments are given unencoded.
     func get<T: Decodable>(_ segments: [String], query: [(String, String?)] = [], as type: T.Type = T.self) async throws -> T {
         let url = try url(segments, query: query)
         var request = URLRequest(url: url, timeoutInterval: Self.timeout)
         request.setValue("application/json", forHTTPHeaderField: "Accept")
+        authorize(&request)
         return try await send(request, as: type)
     }
 
@@ -55,6 +60,7 @@ struct ServerClient: Sendable {
         var request = URLRequest(url: url, timeoutInterval: Self.timeout)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Accept")
+        authorize(&request)
         if let body {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.httpBody = try APIJSON.encoder().encode(body)
@@ -62,12 +68,16 @@ struct ServerClient: Sendable {
         return try await send(request, as: type)
     }
 
+    private func authorize(_ request: inout URLRequest) {
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+    }
+
     /// Sends `request`; a non-2xx answer throws ``ServerClientError/status(_:code:message:)`` with the API's message.
     private func send<T: Decodable>(_ request: URLRequest, as type: T.Type) async throws -> T {
         let url = request.url?.absoluteString ?? server.absoluteString
         let data: Data, response: URLResponse
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            (data, response) = try await Self.session.data(for: request)
         } catch {
             throw ServerClientError.unreachable(server: server.absoluteString, reason: Self.reason(error))
         }
@@ -112,5 +122,14 @@ struct ServerClient: Sendable {
         case .unsupportedURL: return "unsupported URL"
         default: return "URL error \(error.code.rawValue)"
         }
+    }
+}
+
+/// Answers a redirect as it is (a 3xx, which the client reports as an error) instead of following it.
+private final class RefuseRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    // No stored state: nothing to guard, hence @unchecked.
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }
