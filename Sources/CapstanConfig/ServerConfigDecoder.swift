@@ -8,12 +8,14 @@ public enum ServerConfigDecoder {
     public static let objects: [String: [String]] = [
         "ServerConfig": [
             "dataDir", "listen", "repositories", "targets", "driftInterval", "selfHealWindow", "analysisProviders",
+            "auth",
         ],
         "Repository": ["name", "url", "branch", "pollInterval", "credentials"],
         "Credentials": ["username", "tokenEnv", "tokenFile", "sshKeyFile", "passphraseEnv", "passphraseFile"],
         "Target": ["name", "plugin", "config"],
         "AnalysisProvider": ["name", "type", "url", "timeout", "credentials"],
         "ProviderCredentials": ["username", "tokenEnv", "tokenFile", "passwordEnv", "passwordFile"],
+        "Auth": ["tokensFile", "anonymousRead"],
     ]
 
     /// Decodes one file; `file` is the name used in diagnostics.
@@ -40,6 +42,7 @@ public enum ServerConfigDecoder {
             r.list(node, path) { analysisProvider($0, $1, r) }
                 .map { unique($0, \.name, what: "analysis provider", node, path, r) }
         } ?? []
+        config.auth = doc.optional("auth") { auth($0, $1, r) }
         return config
     }
 

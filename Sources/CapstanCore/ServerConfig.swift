@@ -12,11 +12,13 @@ public struct ServerConfig: Sendable, Hashable {
     public var selfHealWindow: Duration
     /// Where ANALYSIS stages get metric values; a metric names one by `provider`.
     public var analysisProviders: [AnalysisProviderConfig]
+    /// Bearer tokens and roles for the API; nil: reads open, commands from this machine only.
+    public var auth: AuthConfig?
 
     public init(dataDir: String = "./.capstan", listen: String = "127.0.0.1:8080",
                 repositories: [RepositoryConfig] = [], targets: [TargetConfig] = [TargetConfig.local],
                 driftInterval: Duration = .seconds(30), selfHealWindow: Duration = .seconds(60),
-                analysisProviders: [AnalysisProviderConfig] = []) {
+                analysisProviders: [AnalysisProviderConfig] = [], auth: AuthConfig? = nil) {
         self.dataDir = dataDir
         self.listen = listen
         self.repositories = repositories
@@ -24,6 +26,7 @@ public struct ServerConfig: Sendable, Hashable {
         self.driftInterval = driftInterval
         self.selfHealWindow = selfHealWindow
         self.analysisProviders = analysisProviders
+        self.auth = auth
     }
 }
 

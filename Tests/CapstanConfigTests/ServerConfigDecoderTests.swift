@@ -160,4 +160,25 @@ import Testing
             """).diagnostics.map(\.description)
         #expect(errors == ["capstan-server.yaml:2:3: analysisProviders: two analysis provider entries are named \"prometheus\""])
     }
+
+    @Test func decodesAuth() throws {
+        let config = try #require(decode("""
+            auth: {tokensFile: tokens.jsonl, anonymousRead: false}
+            """).validValue)
+        #expect(config.auth == AuthConfig(tokensFile: "tokens.jsonl", anonymousRead: false))
+        let open = try #require(decode("auth:\n  tokensFile: /etc/capstan/tokens.jsonl\n").validValue)
+        #expect(open.auth == AuthConfig(tokensFile: "/etc/capstan/tokens.jsonl", anonymousRead: true))
+        #expect(try #require(decode("{}").validValue).auth == nil)
+    }
+
+    @Test func reportsEveryAuthError() {
+        #expect(decode("auth: {anonymousRead: false}").diagnostics.map(\.description)
+            == ["capstan-server.yaml:1:7: auth.tokensFile: required field is missing"])
+        #expect(decode("auth: {tokensFile: t, anonymousRead: maybe}").diagnostics.map(\.description)
+            == ["capstan-server.yaml:1:38: auth.anonymousRead: expected true or false, got \"maybe\""])
+        #expect(decode("auth: {tokenFile: t}").diagnostics.map(\.description).contains {
+            $0.hasPrefix("capstan-server.yaml:1:8: auth.tokenFile: unknown field \"tokenFile\"; did you mean \"tokensFile\"?")
+        })
+        #expect(decode("auth: tokens.jsonl").diagnostics.count == 1)
+    }
 }
