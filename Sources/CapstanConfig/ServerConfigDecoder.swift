@@ -8,15 +8,15 @@ public enum ServerConfigDecoder {
     public static let objects: [String: [String]] = [
         "ServerConfig": [
             "dataDir", "listen", "repositories", "targets", "driftInterval", "selfHealWindow", "analysisProviders",
-            "auth",
+            "auth", "webhooks",
         ],
-        "Repository": ["name", "url", "branch", "pollInterval", "credentials"],
+        "Repository": ["name", "url", "branch", "pollInterval", "credentials", "webhookSecret"],
         "Credentials": ["username", "tokenEnv", "tokenFile", "sshKeyFile", "passphraseEnv", "passphraseFile"],
         "Target": ["name", "plugin", "config"],
         "AnalysisProvider": ["name", "type", "url", "timeout", "credentials"],
         "ProviderCredentials": ["username", "tokenEnv", "tokenFile", "passwordEnv", "passwordFile"],
         "Auth": ["tokensFile", "anonymousRead"],
-    ]
+    ].merging(webhookObjects) { first, _ in first }
 
     /// Decodes one file; `file` is the name used in diagnostics.
     public static func decode(_ data: Data, file: String) -> Decoded<ServerConfig> {
@@ -43,6 +43,7 @@ public enum ServerConfigDecoder {
                 .map { unique($0, \.name, what: "analysis provider", node, path, r) }
         } ?? []
         config.auth = doc.optional("auth") { auth($0, $1, r) }
+        config.webhooks = doc.optional("webhooks") { webhooks($0, $1, r) } ?? config.webhooks
         return config
     }
 
@@ -65,13 +66,15 @@ public enum ServerConfigDecoder {
         let branch = f.optional("branch", r.nonEmptyString) ?? "main"
         let interval = f.optional("pollInterval", r.positiveDuration) ?? .seconds(30)
         let credentials = f.optional("credentials") { decodeCredentials($0, $1, r) } ?? RepositoryCredentials.none
+        let webhookSecret = f.optional("webhookSecret") { Self.webhookSecret($0, $1, r) }
         guard let name, let url else { return nil }
         if url.contains("@"), url.contains("://"), url.split(separator: "@")[0].contains(":") {
             r.error("the URL holds a password or token; name it with credentials.tokenEnv or tokenFile instead",
                     at: f.node("url"), path.key("url"))
             return nil
         }
-        return RepositoryConfig(name: name, url: url, branch: branch, pollInterval: interval, credentials: credentials)
+        return RepositoryConfig(name: name, url: url, branch: branch, pollInterval: interval, credentials: credentials,
+                                webhookSecret: webhookSecret)
     }
 
     private static func decodeCredentials(_ node: Node, _ path: FieldPath, _ r: YAMLReader) -> RepositoryCredentials? {

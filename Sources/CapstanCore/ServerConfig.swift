@@ -14,11 +14,14 @@ public struct ServerConfig: Sendable, Hashable {
     public var analysisProviders: [AnalysisProviderConfig]
     /// Bearer tokens and roles for the API; nil: reads open, commands from this machine only.
     public var auth: AuthConfig?
+    /// Who may tell Capstan about pushes (`POST /webhooks/<provider>`), so that it fetches before the next poll.
+    public var webhooks: WebhookConfig
 
     public init(dataDir: String = "./.capstan", listen: String = "127.0.0.1:8080",
                 repositories: [RepositoryConfig] = [], targets: [TargetConfig] = [TargetConfig.local],
                 driftInterval: Duration = .seconds(30), selfHealWindow: Duration = .seconds(60),
-                analysisProviders: [AnalysisProviderConfig] = [], auth: AuthConfig? = nil) {
+                analysisProviders: [AnalysisProviderConfig] = [], auth: AuthConfig? = nil,
+                webhooks: WebhookConfig = WebhookConfig()) {
         self.dataDir = dataDir
         self.listen = listen
         self.repositories = repositories
@@ -27,6 +30,7 @@ public struct ServerConfig: Sendable, Hashable {
         self.selfHealWindow = selfHealWindow
         self.analysisProviders = analysisProviders
         self.auth = auth
+        self.webhooks = webhooks
     }
 }
 
@@ -39,14 +43,18 @@ public struct RepositoryConfig: Sendable, Hashable {
     public var branch: String
     public var pollInterval: Duration
     public var credentials: RepositoryCredentials
+    /// This repository's own webhook secret: deliveries about it must carry this one instead of their
+    /// provider's. Nil: the provider's secret.
+    public var webhookSecret: WebhookSecret?
 
     public init(name: String, url: String, branch: String = "main", pollInterval: Duration = .seconds(30),
-                credentials: RepositoryCredentials = .none) {
+                credentials: RepositoryCredentials = .none, webhookSecret: WebhookSecret? = nil) {
         self.name = name
         self.url = url
         self.branch = branch
         self.pollInterval = pollInterval
         self.credentials = credentials
+        self.webhookSecret = webhookSecret
     }
 }
 

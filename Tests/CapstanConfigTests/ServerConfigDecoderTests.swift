@@ -181,4 +181,73 @@ import Testing
         })
         #expect(decode("auth: tokens.jsonl").diagnostics.count == 1)
     }
+
+    @Test func decodesWebhooks() throws {
+        let config = try #require(decode("""
+            repositories:
+              - name: apps
+                url: git@github.com:org/apps.git
+                webhookSecret: {secretEnv: APPS_WEBHOOK_SECRET}
+              - {name: infra, url: "https://github.com/org/infra", webhookSecret: {secret: "s3cret"}}
+              - {name: plain, url: "file:///srv/git/plain.git"}
+            webhooks:
+              maxBodyBytes: 1048576
+              github: {secretEnv: GITHUB_WEBHOOK_SECRET}
+              gitlab: {secretFile: /run/secrets/gitlab-webhook}
+              gitea: {secret: "inline secret", insecure: false}
+              generic: {insecure: true}
+            """).validValue)
+        #expect(config.webhooks == WebhookConfig(providers: [
+            .github: .secret(.source(.environment("GITHUB_WEBHOOK_SECRET"))),
+            .gitlab: .secret(.source(.file("/run/secrets/gitlab-webhook"))),
+            .gitea: .secret(.inline("inline secret")),
+            .generic: .insecure,
+        ], maxBodyBytes: 1_048_576))
+        #expect(config.repositories.map(\.webhookSecret) == [
+            .source(.environment("APPS_WEBHOOK_SECRET")), .inline("s3cret"), nil,
+        ])
+        let none = try #require(decode("{}").validValue)
+        #expect(none.webhooks == WebhookConfig() && none.webhooks.maxBodyBytes == 26_214_400)
+        #expect(try #require(decode("webhooks: {}").validValue).webhooks == WebhookConfig())
+    }
+
+    @Test func reportsEveryWebhookError() {
+        let errors = decode("""
+            repositories:
+              - {name: apps, url: "file:///a", webhookSecret: {secretEnv: A, secret: b}}
+              - {name: web, url: "file:///w", webhookSecret: {}}
+            webhooks:
+              maxBodyBytes: 0
+              github: {secretEnv: A, secretFile: /b}
+              gitlab: {insecure: true, secret: s}
+              gitea: {insecure: false}
+              bitbucket: {secrt: x}
+              svn: {secret: s}
+              generic: {secret: ""}
+            """).diagnostics.map(\.description)
+        #expect(Set(errors) == [
+            "capstan-server.yaml:2:51: repositories[0].webhookSecret: give exactly one of secret, secretEnv or secretFile (got secret, secretEnv)",
+            "capstan-server.yaml:3:50: repositories[1].webhookSecret: give exactly one of secret, secretEnv or secretFile",
+            "capstan-server.yaml:5:17: webhooks.maxBodyBytes: must be between 1 and 1073741824, got 0",
+            "capstan-server.yaml:6:11: webhooks.github: give exactly one of secret, secretEnv or secretFile (got secretEnv, secretFile)",
+            "capstan-server.yaml:7:22: webhooks.gitlab.insecure: insecure: true accepts unsigned deliveries, so it takes no secret (got secret)",
+            "capstan-server.yaml:8:10: webhooks.gitea: give exactly one of secret, secretEnv or secretFile (or insecure: true to accept unsigned deliveries)",
+            "capstan-server.yaml:9:15: webhooks.bitbucket.secrt: unknown field \"secrt\"; did you mean \"secret\"?",
+            "capstan-server.yaml:9:14: webhooks.bitbucket: give exactly one of secret, secretEnv or secretFile (or insecure: true to accept unsigned deliveries)",
+            "capstan-server.yaml:10:3: webhooks.svn: unknown field \"svn\"; known fields: github, gitlab, gitea, bitbucket, generic, maxBodyBytes",
+            "capstan-server.yaml:11:21: webhooks.generic.secret: must not be empty",
+        ], "\(errors)")
+    }
+
+    @Test func webhookSecretsAreNeverPrinted() throws {
+        let config = try #require(decode("""
+            repositories: [{name: apps, url: "file:///a", webhookSecret: {secret: repo-secret-value}}]
+            webhooks: {github: {secret: provider-secret-value}}
+            """).validValue)
+        for text in ["\(config)", String(reflecting: config), "\(config.webhooks)"] {
+            #expect(!text.contains("secret-value"), "\(text)")
+        }
+        #expect(WebhookSecret.inline("x").description == "the secret written in the config")
+        #expect(WebhookSecret.source(.environment("E")).description == "environment variable E")
+    }
 }
