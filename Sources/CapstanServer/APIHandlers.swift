@@ -10,8 +10,6 @@ struct APIHandlers: Sendable {
 
     let store: any DeploymentStore
     let health: CapstanAPI.HealthCheck
-    /// Where rollback and cancel go; nil answers them with a 503.
-    let commands: (any DeploymentCommands)?
 
     func health(_ request: Request) async throws -> Response {
         do {

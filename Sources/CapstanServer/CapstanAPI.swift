@@ -4,7 +4,8 @@ public import Hummingbird
 public import Logging
 
 /// Capstan's HTTP API: the read side of the store (apps, deployments, stage logs, events), `/healthz`, and
-/// the deployment commands (rollback, cancel) it forwards to the engine.
+/// the commands (sync, rollback, cancel, approve, skip-stage) it forwards to the engine, behind bearer
+/// tokens with roles when it has an ``AuthConfiguration``.
 ///
 /// `capstan serve` mounts it as one service of its `ServiceGroup`:
 /// ```swift
@@ -20,19 +21,20 @@ public enum CapstanAPI {
         "/healthz", "/api/v1/apps", "/api/v1/apps/{name}", "/api/v1/apps/{name}/diff",
         "/api/v1/deployments", "/api/v1/deployments/{id}", "/api/v1/deployments/{id}/stages/{index}/logs",
         "/api/v1/events", eventStreamPath, OpenAPIDocument.path, "/metrics",
-    ].map { (PathTemplate($0), [.get, .head]) } + [
-        "/api/v1/deployments/{id}/rollback", "/api/v1/deployments/{id}/cancel",
-    ].map { (PathTemplate($0), [.post]) }
+    ].map { (PathTemplate($0), [.get, .head]) } + commandPaths.map { (PathTemplate($0), [.post]) }
 
     /// A router serving the API from `store`, forwarding commands to `commands`.
     ///
     /// - Parameters:
     ///   - health: the check behind `/healthz`; nil asks the store for its last event sequence.
-    ///   - commands: carries out rollback and cancel; nil answers them with a 503.
+    ///   - commands: carries out rollback, cancel, approve and skip-stage; nil answers them with a 503.
+    ///   - syncCommands: carries out sync; nil answers it with a 503.
+    ///   - auth: the tokens and roles; nil: reads open, commands only from this machine.
     public static func router(store: any DeploymentStore, health: HealthCheck? = nil,
-                              commands: (any DeploymentCommands)? = nil) -> Router<CapstanRequestContext> {
+                              commands: (any DeploymentCommands)? = nil, syncCommands: (any SyncCommands)? = nil,
+                              auth: AuthConfiguration? = nil) -> Router<CapstanRequestContext> {
         let router = Router(context: CapstanRequestContext.self, options: [.autoGenerateHeadEndpoints])
-        add(to: router, store: store, health: health, commands: commands)
+        add(to: router, store: store, health: health, commands: commands, syncCommands: syncCommands, auth: auth)
         return router
     }
 
@@ -40,14 +42,19 @@ public enum CapstanAPI {
     /// Call it before adding routes of your own so that their errors take the same JSON shape; create the
     /// router with `.autoGenerateHeadEndpoints` so that `HEAD` works as the 405 responses' `Allow` header says.
     ///
-    /// The command routes accept only peers on this machine, which they learn from a context that conforms to
-    /// `RemoteAddressRequestContext` (``CapstanRequestContext`` does); with any other context they answer 403.
+    /// With `auth`, reads (`GET` under `/api/`, routes added later included) and commands need tokens as
+    /// it says. Without it, commands are accepted only from peers on this machine, which they learn from a
+    /// context that conforms to `RemoteAddressRequestContext` (``CapstanRequestContext`` does); with any other
+    /// context they answer 403.
     public static func add<Context: RequestContext>(to router: Router<Context>, store: any DeploymentStore,
                                                     health: HealthCheck? = nil,
-                                                    commands: (any DeploymentCommands)? = nil) {
+                                                    commands: (any DeploymentCommands)? = nil,
+                                                    syncCommands: (any SyncCommands)? = nil,
+                                                    auth: AuthConfiguration? = nil) {
         router.add(middleware: APIErrorMiddleware<Context>(routes: routes))
-        let handlers = APIHandlers(store: store, health: health ?? { _ = try await store.lastSequence() },
-                                   commands: commands)
+        let access = Access(auth)
+        router.add(middleware: ReadAccessMiddleware<Context>(access: access))
+        let handlers = APIHandlers(store: store, health: health ?? { _ = try await store.lastSequence() })
         let reads: [(String, @Sendable (Request, Context) async throws -> Response)] = [
             ("/healthz", { request, _ in try await handlers.health(request) }),
             ("/api/v1/apps", { request, _ in try await handlers.apps(request) }),
@@ -65,14 +72,7 @@ public enum CapstanAPI {
         }
         addEventStream(to: router, store: store)
         OpenAPIDocument.add(to: router)
-        let writes: [(String, APIHandlers.Command)] = [
-            ("/api/v1/deployments/{id}/rollback", .rollback), ("/api/v1/deployments/{id}/cancel", .cancel),
-        ]
-        for (path, command) in writes {
-            router.post(RouterPath(PathTemplate(path).routerPath)) { request, context in
-                try await handlers.command(command, id: try parameter("id", context), request, context: context)
-            }
-        }
+        addCommands(to: router, handlers: CommandHandlers(commands: commands, syncCommands: syncCommands, access: access))
     }
 
     /// An application serving ``router(store:health:commands:)`` on `host:port`; run it, or add it to a
@@ -82,15 +82,18 @@ public enum CapstanAPI {
     ///   - port: 0 picks a free port; `onListening` is told which.
     ///   - logger: where the server logs (nil: Hummingbird's default, level from `LOG_LEVEL`).
     ///   - metrics: renders the Prometheus text exposition for `GET /metrics`; nil answers 404 there.
-    ///   - commands: carries out rollback and cancel; nil answers them with a 503.
+    ///   - commands: carries out rollback, cancel, approve and skip-stage; nil answers them with a 503.
+    ///   - syncCommands: carries out sync; nil answers it with a 503.
+    ///   - auth: the tokens and roles; nil: reads open, commands only from this machine.
     ///   - onListening: called with the bound port once the server accepts connections.
     public static func application(store: any DeploymentStore, host: String = "127.0.0.1", port: Int = 8080,
                                    health: HealthCheck? = nil, logger: Logger? = nil,
                                    metrics: (@Sendable () -> String)? = nil,
                                    commands: (any DeploymentCommands)? = nil,
+                                   syncCommands: (any SyncCommands)? = nil, auth: AuthConfiguration? = nil,
                                    onListening: @escaping @Sendable (Int) async -> Void = { _ in })
         -> Hummingbird.Application<RouterResponder<CapstanRequestContext>> {
-        let router = router(store: store, health: health, commands: commands)
+        let router = router(store: store, health: health, commands: commands, syncCommands: syncCommands, auth: auth)
         if let metrics {
             router.get("/metrics") { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -106,7 +109,7 @@ public enum CapstanAPI {
     }
 
     /// A path parameter, percent-decoded.
-    private static func parameter(_ name: String, _ context: some RequestContext) throws -> String {
+    static func parameter(_ name: String, _ context: some RequestContext) throws -> String {
         let raw = try context.parameters.require(name)
         guard let value = raw.removingPercentEncoding, !value.isEmpty else {
             throw APIError.badRequest("\(name) '\(raw)' is not a valid percent-encoded path segment")

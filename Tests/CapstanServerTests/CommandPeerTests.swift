@@ -7,7 +7,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-/// Until the API has tokens, commands come only from this machine: loopback peers, no web pages.
+/// On a server without tokens, commands come only from this machine: loopback peers, no web pages.
 @Suite struct CommandPeerTests {
     static let local: [(ip: String, actor: String)] = [
         ("127.0.0.1", "api@127.0.0.1"), ("127.8.9.10", "api@127.8.9.10"), ("::1", "api@::1"),
@@ -28,13 +28,13 @@ import Testing
     func otherPeersAre403AndNothingRuns(_ ip: String) async throws {
         let commands = RecordingCommands()
         try await Seed.withAPI(.router, commands: commands, peer: .posingAs(ip)) { client in
-            for command in ["rollback", "cancel"] {
-                let response = try await client.execute(uri: "/api/v1/deployments/d-0004/\(command)", method: .post)
+            for uri in AuthCommandTests.routes.map(\.uri) {
+                let response = try await client.execute(uri: uri, method: .post)
                 #expect(response.status == .forbidden)
                 let error = try response.apiError
                 #expect(error.code == "forbidden")
-                #expect(error.message == "commands are accepted only from this machine (127.0.0.1 or ::1) until the API "
-                    + "has tokens; \(ip) is not local")
+                #expect(error.message == "this server has no tokens (no auth in its config), so it takes commands only "
+                    + "from this machine (127.0.0.1 or ::1); \(ip) is not local")
             }
             // Reads stay open to everyone.
             #expect(try await client.execute(uri: "/api/v1/deployments/d-0004", method: .get).status == .ok)
