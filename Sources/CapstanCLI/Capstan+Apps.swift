@@ -1,6 +1,7 @@
 public import ArgumentParser
 import CapstanCore
 import CapstanServer
+import Foundation
 
 extension Capstan {
     /// `capstan apps`: every application the server knows, with its sync status and live commit.
@@ -28,12 +29,12 @@ extension Capstan {
         }
     }
 
-    /// `capstan app get|diff NAME`: one application.
+    /// `capstan app get|diff|sync NAME`: one application.
     public struct AppCommand: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "app",
-            abstract: "Show one application.",
-            subcommands: [Get.self, Diff.self]
+            abstract: "Show or sync one application.",
+            subcommands: [Get.self, Diff.self, Sync.self]
         )
 
         public init() {}
@@ -101,4 +102,48 @@ extension Capstan {
             }
         }
     }
+}
+
+extension Capstan.AppCommand {
+    /// `capstan app sync NAME [--commit SHA]`: deploy an application now.
+    public struct Sync: ConsoleCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Deploy an application now: the head of its branch, or --commit.",
+            discussion: """
+                The server fetches the application's repository, records a manual deployment and answers at \
+                once; follow it with `capstan deployment logs ID --follow`. \(tokenNote("deployer")) Exits 1 when the server refuses (no such application or \
+                commit, no token or not the role), 2 when it cannot be reached or accepts no commands.
+                """
+        )
+
+        @Argument(help: "The application's name.") var name: String
+        @Option(help: "A commit id (full or short), branch or tag; default: the head of the watched branch.")
+        var commit: String?
+        @OptionGroup var options: ServerOptions
+
+        public init() {}
+
+        public func validate() throws {
+            if let commit, commit.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("--commit must not be empty")
+            }
+        }
+
+        /// Runs the command; returns its exit status.
+        public func execute(console: Console) async -> Int32 {
+            await options.run("capstan app sync", console: console) { client in
+                let deployment = try await client.post(["api", "v1", "apps", name, "sync"], body: commit.map(SyncBody.init),
+                                                       as: DeploymentView.self)
+                try OutputRenderer.write(deployment, as: options.output, to: console) {
+                    ["\(deployment.id) (\(deployment.app)) is \(deployment.state.rawValue): deploying \(deployment.commit.short)",
+                     "Follow it with: capstan deployment logs \(deployment.id) --follow"]
+                }
+            }
+        }
+    }
+}
+
+/// The body of `POST /apps/{name}/sync`.
+struct SyncBody: Encodable, Sendable {
+    let commit: String
 }

@@ -48,12 +48,12 @@ extension Capstan {
         }
     }
 
-    /// `capstan deployment get|logs|rollback|cancel ID`: one deployment.
+    /// `capstan deployment get|logs|rollback|cancel|approve|skip-stage ID`: one deployment.
     public struct DeploymentCommand: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "deployment",
-            abstract: "Show, follow, roll back or cancel one deployment.",
-            subcommands: [Get.self, Logs.self, Follow.self, Rollback.self, Cancel.self]
+            abstract: "Show, follow, roll back, cancel or approve one deployment, or skip its stage.",
+            subcommands: [Get.self, Logs.self, Follow.self, Rollback.self, Cancel.self, Approve.self, SkipStage.self]
         )
 
         public init() {}

@@ -7,7 +7,7 @@ public struct Capstan: AsyncParsableCommand {
         abstract: "GitOps continuous delivery: from a commit to a live, verified release.",
         subcommands: [
             Validate.self, Plan.self, Serve.self, Apps.self, AppCommand.self, Deployments.self, DeploymentCommand.self,
-            Events.self, Judge.self, Version.self,
+            Events.self, Judge.self, Token.self, Version.self,
         ]
     )
 

@@ -59,14 +59,19 @@ enum ServerFixture {
     }
 
     /// Serves `store` (a freshly seeded one by default) on 127.0.0.1, port 0, while `body` runs with its URL;
-    /// `commands` carries out rollback and cancel (none: the server answers them 503).
+    /// `commands` and `syncCommands` carry out the commands (none: the server answers them 503); `auth`
+    /// puts them (and reads, as it says) behind tokens.
     static func withServer<T: Sendable>(store: (any DeploymentStore)? = nil, commands: (any DeploymentCommands)? = nil,
+                                        syncCommands: (any SyncCommands)? = nil, auth: AuthConfiguration? = nil,
                                         _ body: @Sendable (String) async throws -> T) async throws -> T {
-        try await withServer(store: store, commands: commands) { url, _ in try await body(url) }
+        try await withServer(store: store, commands: commands, syncCommands: syncCommands, auth: auth) { url, _ in
+            try await body(url)
+        }
     }
 
     /// Like ``withServer(store:commands:_:)``; `body` also gets a function that stops the server early.
     static func withServer<T: Sendable>(store: (any DeploymentStore)? = nil, commands: (any DeploymentCommands)? = nil,
+                                        syncCommands: (any SyncCommands)? = nil, auth: AuthConfiguration? = nil,
                                         _ body: @Sendable (String, @Sendable () async -> Void) async throws -> T)
         async throws -> T {
         let served: any DeploymentStore
@@ -75,7 +80,7 @@ enum ServerFixture {
         var logger = Logger(label: "capstan-test-server")
         logger.logLevel = .warning
         let app = CapstanAPI.application(store: served, port: 0, logger: logger, commands: commands,
-                                         onListening: { continuation.yield($0) })
+                                         syncCommands: syncCommands, auth: auth, onListening: { continuation.yield($0) })
         let services = ServiceGroup(services: [app], logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }
