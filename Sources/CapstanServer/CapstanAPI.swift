@@ -21,7 +21,7 @@ public enum CapstanAPI {
         "/healthz", "/api/v1/apps", "/api/v1/apps/{name}", "/api/v1/apps/{name}/diff",
         "/api/v1/deployments", "/api/v1/deployments/{id}", "/api/v1/deployments/{id}/stages/{index}/logs",
         "/api/v1/events", eventStreamPath, OpenAPIDocument.path, "/metrics",
-    ].map { (PathTemplate($0), [.get, .head]) } + commandPaths.map { (PathTemplate($0), [.post]) }
+    ].map { (PathTemplate($0), [.get, .head]) } + commandPaths.map { (PathTemplate($0), [.post]) } + Webhooks.routes
 
     /// A router serving the API from `store`, forwarding commands to `commands`.
     ///
@@ -30,11 +30,14 @@ public enum CapstanAPI {
     ///   - commands: carries out rollback, cancel, approve and skip-stage; nil answers them with a 503.
     ///   - syncCommands: carries out sync; nil answers it with a 503.
     ///   - auth: the tokens and roles; nil: reads open, commands only from this machine.
+    ///   - webhooks: the secrets `POST /webhooks/{provider}` checks (docs/webhooks.md); nil: every delivery is a 401.
     public static func router(store: any DeploymentStore, health: HealthCheck? = nil,
                               commands: (any DeploymentCommands)? = nil, syncCommands: (any SyncCommands)? = nil,
-                              auth: AuthConfiguration? = nil) -> Router<CapstanRequestContext> {
+                              auth: AuthConfiguration? = nil,
+                              webhooks: WebhookSettings? = nil) -> Router<CapstanRequestContext> {
         let router = Router(context: CapstanRequestContext.self, options: [.autoGenerateHeadEndpoints])
-        add(to: router, store: store, health: health, commands: commands, syncCommands: syncCommands, auth: auth)
+        add(to: router, store: store, health: health, commands: commands, syncCommands: syncCommands, auth: auth,
+            webhooks: webhooks)
         return router
     }
 
@@ -50,7 +53,7 @@ public enum CapstanAPI {
                                                     health: HealthCheck? = nil,
                                                     commands: (any DeploymentCommands)? = nil,
                                                     syncCommands: (any SyncCommands)? = nil,
-                                                    auth: AuthConfiguration? = nil) {
+                                                    auth: AuthConfiguration? = nil, webhooks: WebhookSettings? = nil) {
         router.add(middleware: APIErrorMiddleware<Context>(routes: routes))
         let access = Access(auth)
         router.add(middleware: ReadAccessMiddleware<Context>(access: access))
@@ -73,6 +76,7 @@ public enum CapstanAPI {
         addEventStream(to: router, store: store)
         OpenAPIDocument.add(to: router)
         addCommands(to: router, handlers: CommandHandlers(commands: commands, syncCommands: syncCommands, access: access))
+        Webhooks.add(to: router, settings: webhooks, sync: syncCommands)
     }
 
     /// An application serving ``router(store:health:commands:)`` on `host:port`; run it, or add it to a
@@ -85,15 +89,18 @@ public enum CapstanAPI {
     ///   - commands: carries out rollback, cancel, approve and skip-stage; nil answers them with a 503.
     ///   - syncCommands: carries out sync; nil answers it with a 503.
     ///   - auth: the tokens and roles; nil: reads open, commands only from this machine.
+    ///   - webhooks: the secrets `POST /webhooks/{provider}` checks (docs/webhooks.md); nil: every delivery is a 401.
     ///   - onListening: called with the bound port once the server accepts connections.
     public static func application(store: any DeploymentStore, host: String = "127.0.0.1", port: Int = 8080,
                                    health: HealthCheck? = nil, logger: Logger? = nil,
                                    metrics: (@Sendable () -> String)? = nil,
                                    commands: (any DeploymentCommands)? = nil,
                                    syncCommands: (any SyncCommands)? = nil, auth: AuthConfiguration? = nil,
+                                   webhooks: WebhookSettings? = nil,
                                    onListening: @escaping @Sendable (Int) async -> Void = { _ in })
         -> Hummingbird.Application<RouterResponder<CapstanRequestContext>> {
-        let router = router(store: store, health: health, commands: commands, syncCommands: syncCommands, auth: auth)
+        let router = router(store: store, health: health, commands: commands, syncCommands: syncCommands, auth: auth,
+                            webhooks: webhooks)
         if let metrics {
             router.get("/metrics") { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
