@@ -64,6 +64,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -87,7 +88,9 @@ let package = Package(
             name: "CapstanBench",
             dependencies: [
                 "CapstanCore", "CapstanGit", "CapstanTesting", "CapstanStore", "CapstanEngine", "CapstanPluginKit",
+                "CapstanServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -5,7 +5,8 @@ import Foundation
 struct CapstanBench {
     /// Every scenario, in the order they run; add new ones here.
     static func scenarios() -> [any Scenario] {
-        [ChangedPathsScenario(), EventAppendScenario.onePerWrite, EventAppendScenario.batched, StageOverheadScenario()]
+        [ChangedPathsScenario(), EventAppendScenario.onePerWrite, EventAppendScenario.batched, StageOverheadScenario(),
+         WebhookRouteScenario()]
     }
 
     static func main() async {

@@ -56,7 +56,7 @@ extension Capstan {
 
         /// Streams events after --after (reconnecting as needed) until --max-events or an error.
         private func follow(_ client: ServerClient, console: Console) async throws {
-            let stream = EventStreamClient(server: client.server, filters: [("app", app), ("deployment", deployment)],
+            let stream = EventStreamClient(server: client.server, token: client.token, filters: [("app", app), ("deployment", deployment)],
                                            retryFor: .milliseconds(Int64(retryFor * 1000)))
             try await stream.follow(after: after, limit: maxEvents) { event in
                 console.out(try line(event))

@@ -115,7 +115,7 @@ extension Capstan.DeploymentCommand {
             }
             if let outcome = followed.outcome { return outcome }
 
-            let stream = EventStreamClient(server: client.server, filters: [("deployment", id.rawValue)],
+            let stream = EventStreamClient(server: client.server, token: client.token, filters: [("deployment", id.rawValue)],
                                            retryFor: .milliseconds(Int64(retryFor * 1000)))
             let (updates, sink) = AsyncStream.makeStream(of: Update.self)
             return try await withThrowingTaskGroup(of: Void.self) { group in

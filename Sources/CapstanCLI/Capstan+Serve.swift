@@ -67,10 +67,19 @@ extension Capstan {
                 registry.emit(into: &buffer)
                 return String(decoding: buffer, as: UTF8.self)
             }
+            let auth = try authConfiguration(settings)
+            let webhooks: WebhookSettings
+            do {
+                webhooks = try WebhookSettings(settings, secret: SecretReader.read)
+            } catch {
+                throw ValidationError("\(error)")
+            }
             let api = CapstanAPI.application(store: store, host: host, port: port, logger: logger, metrics: metrics,
-                                             commands: controller,
+                                             commands: controller, syncCommands: controller, auth: auth,
+                                             webhooks: webhooks,
                                              onListening: { bound in
                 logger.info("capstan serve: API on http://\(host):\(bound), data in \(dataDir.path)")
+                logger.info("capstan serve: \(Self.describe(auth))")
             })
             let group = ServiceGroup(configuration: .init(
                 services: [.init(service: StageLogService(recorder: stageLogs)),
@@ -92,6 +101,25 @@ extension Capstan {
                 throw ValidationError(decoded.diagnostics.map(\.description).joined(separator: "\n"))
             }
             return value
+        }
+
+        /// The API's token check from `auth:`, its tokens file read once now so that a broken one stops the start.
+        private func authConfiguration(_ settings: ServerConfig) throws -> AuthConfiguration? {
+            guard let auth = settings.auth, let config else { return nil }
+            let configuration = AuthConfiguration(auth, configFile: config)
+            do {
+                _ = try TokenFile.read(configuration.tokensFile)
+            } catch {
+                throw ValidationError("auth.tokensFile: \(error)")
+            }
+            return configuration
+        }
+
+        /// One line on who may do what, so that an operator sees at start whether commands are open.
+        static func describe(_ auth: AuthConfiguration?) -> String {
+            guard let auth else { return "no auth: reads open to all, commands only from this machine" }
+            let reads = auth.anonymousRead ? "reads open to all" : "reads need a token"
+            return "auth with tokens from \(auth.tokensFile): \(reads), commands need a token with the role"
         }
 
         private func pluginHosts(_ settings: ServerConfig, dataDir: URL, sink: any PluginLogSink) throws
