@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CapstanProcessPluginTests",
-            dependencies: ["capstan-plugin-process", "CapstanPluginKit", "CapstanCore"],
+            dependencies: ["capstan-plugin-process", "CapstanPluginKit", "CapstanCore", "CapstanTesting"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -111,7 +111,8 @@ extension Capstan.AppCommand {
             abstract: "Deploy an application now: the head of its branch, or --commit.",
             discussion: """
                 The server fetches the application's repository, records a manual deployment and answers at \
-                once; follow it with `capstan deployment logs ID --follow`. \(tokenNote("deployer")) Exits 1 when the server refuses (no such application or \
+                once; follow it with `capstan deployment follow ID` (which exits with its outcome) or \
+                `capstan deployment logs ID --follow`. \(tokenNote("deployer")) Exits 1 when the server refuses (no such application or \
                 commit, no token or not the role), 2 when it cannot be reached or accepts no commands.
                 """
         )
@@ -119,6 +120,8 @@ extension Capstan.AppCommand {
         @Argument(help: "The application's name.") var name: String
         @Option(help: "A commit id (full or short), branch or tag; default: the head of the watched branch.")
         var commit: String?
+        @Flag(name: .shortAndLong, help: "Print only the new deployment's id (for scripts: id=$(capstan app sync APP -q)).")
+        var quiet = false
         @OptionGroup var options: ServerOptions
 
         public init() {}
@@ -127,6 +130,7 @@ extension Capstan.AppCommand {
             if let commit, commit.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw ValidationError("--commit must not be empty")
             }
+            if quiet, options.output != .table { throw ValidationError("--quiet prints the id alone; leave out --output") }
         }
 
         /// Runs the command; returns its exit status.
@@ -134,6 +138,7 @@ extension Capstan.AppCommand {
             await options.run("capstan app sync", console: console) { client in
                 let deployment = try await client.post(["api", "v1", "apps", name, "sync"], body: commit.map(SyncBody.init),
                                                        as: DeploymentView.self)
+                if quiet { return console.out(deployment.id.rawValue) }
                 try OutputRenderer.write(deployment, as: options.output, to: console) {
                     ["\(deployment.id) (\(deployment.app)) is \(deployment.state.rawValue): deploying \(deployment.commit.short)",
                      "Follow it with: capstan deployment logs \(deployment.id) --follow"]

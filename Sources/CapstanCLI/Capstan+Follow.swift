@@ -20,7 +20,7 @@ extension Capstan.DeploymentCommand {
                 events, one per line or document). A dropped connection is resumed where it left off. \
                 --latest APP follows APP's newest deployment; with --new, one created after the command \
                 started (waiting up to --wait seconds). In CI, follow the id the sync printed: \
-                id=$(capstan app sync APP --output id) && capstan deployment follow "$id". \
+                id=$(capstan app sync APP --quiet) && capstan deployment follow "$id". \
                 Exits 0 when the deployment succeeds, 1 when it fails (rolled back), 2 when it is cancelled, \
                 3 when it cannot be followed (no such deployment, no new one within --wait, server \
                 unreachable or refusing).
@@ -79,6 +79,9 @@ extension Capstan.DeploymentCommand {
                 guard let newest else { throw FollowError("\(app) has no deployments yet; use --new to wait for one") }
                 return newest
             }
+            // On standard error, so that a CI log shows what the job waits for while standard output stays the view.
+            console.err("capstan deployment follow: waiting up to \(ClockText.elapsed(wait)) for a deployment of \(app) "
+                + "newer than \(newest?.rawValue ?? "none")")
             let clock = ContinuousClock()
             let deadline = clock.now + .milliseconds(Int64(wait * 1000))
             while clock.now < deadline {

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -7,12 +8,33 @@ import Darwin
 
 /// Loopback TCP helpers for tests of network remotes.
 public enum LoopbackTCP {
-    /// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
+    /// A TCP port on 127.0.0.1 that was free a moment ago, for a test to hand to a process that binds it later.
+    ///
+    /// It comes from below the kernel's ephemeral range, never from it: a port the kernel picked for a bind to
+    /// port 0 may be handed out again — to an instance, a client connection — before the process it was meant
+    /// for binds it (seen as HAProxy's "cannot bind socket" with tests running in parallel). Ports are taken in
+    /// turn from a random start, so two fixtures of one test run do not get the same one.
     public static func freePort() throws -> Int {
-        let listener = try SocketFD.listen(backlog: 1)
-        defer { close(listener.fd) }
-        return listener.port
+        let range = reservedRange
+        for _ in 0..<range.count {
+            let offset = nextOffset.add(1, ordering: .relaxed).oldValue
+            let port = range.lowerBound + offset % range.count
+            guard let listener = try? SocketFD.listen(backlog: 1, port: port) else { continue }
+            close(listener.fd)
+            return port
+        }
+        throw SocketError(call: "bind", code: EADDRINUSE)
     }
+
+    /// The 10,000 ports below the ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`, 32768 by default).
+    static let reservedRange: Range<Int> = {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let low = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap { Int($0) } ?? 32768
+        let upper = max(low, 11_024)
+        return (upper - 10_000)..<upper
+    }()
+
+    private static let nextOffset = Atomic<Int>(Int.random(in: 0..<10_000))
 
     /// True once something accepts connections on 127.0.0.1:port.
     public static func isAccepting(port: Int) -> Bool {
@@ -85,11 +107,11 @@ enum SocketFD {
         return address
     }
 
-    /// A socket listening on 127.0.0.1 at a port the kernel picks.
-    static func listen(backlog: Int32) throws -> (fd: Int32, port: Int) {
+    /// A socket listening on 127.0.0.1 at `port`, or at a port the kernel picks when it is 0.
+    static func listen(backlog: Int32, port: Int = 0) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, streamType, 0)
         guard fd >= 0 else { throw SocketError(call: "socket", code: errno) }
-        var address = loopback(port: 0)
+        var address = loopback(port: port)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }

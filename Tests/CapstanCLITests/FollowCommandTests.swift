@@ -65,30 +65,28 @@ import Testing
     func exitsWithTheDeploymentsOutcome(_ outcome: DeploymentState, status: Int32) async throws {
         let store = try await ServerFixture.store()
         try await ServerFixture.withServer(store: store) { server in
-            async let followed = capstan(["deployment", "follow", "d-0002", "--server", server])
-            try await Task.sleep(for: .milliseconds(400))
+            let followed = BackgroundCommand(["deployment", "follow", "d-0002", "--server", server])
+            try await followed.waitUntil("the view") { out, _ in out.contains("ROLLBACK") }
             try await Self.finish(store, outcome)
-            let result = try await followed
+            let result = try await followed.result()
             #expect(result.status == status, "\(result.err)")
             #expect(result.err == "")
-            // The change line, unless the command first asked after the end (a loaded machine): then the view says it.
             let reason = outcome == .success ? "" : " (\(outcome == .failure ? "WAIT_APPROVAL failed" : "cancelled by alice"))"
-            #expect(result.out.hasSuffix("12:00:50  d-0002: \(outcome.rawValue)\(reason)\n")
-                || result.out.hasPrefix("d-0002  checkout  ccccccc  \(outcome.rawValue)"), "\(result.out)")
+            #expect(result.out.hasSuffix("12:00:50  d-0002: \(outcome.rawValue)\(reason)\n"), "\(result.out)")
         }
     }
 
     @Test func printsTheViewThenALinePerChange() async throws {
         let store = try await ServerFixture.store()
         try await ServerFixture.withServer(store: store) { server in
-            async let followed = capstan(["deployment", "follow", "d-0002", "--server", server])
-            try await Task.sleep(for: .seconds(1))
+            let followed = BackgroundCommand(["deployment", "follow", "d-0002", "--server", server])
+            try await followed.waitUntil("the view") { out, _ in out.contains("ROLLBACK") }
             try await store.write([], events: [
                 ServerFixture.event(.stageLog, 45, Self.running, "log lines are not changes", stage: 1),
                 ServerFixture.event(.approvalRecorded, 48, Self.running, "alice approved stage 1", stage: 1),
             ])
             try await Self.finish(store, .failure)
-            let result = try await followed
+            let result = try await followed.result()
             #expect(result.status == 1)
             #expect(result.out == """
                 d-0002  checkout  ccccccc  RUNNING
@@ -118,7 +116,9 @@ import Testing
     @Test(arguments: [
         (["d-0042"], "capstan deployment follow: no deployment d-0042\n"),
         (["--latest", "billing"], "capstan deployment follow: billing has no deployments yet; use --new to wait for one\n"),
-        (["--latest", "checkout", "--new", "--wait", "0.5"], "capstan deployment follow: no new deployment of checkout within 0.5s\n"),
+        (["--latest", "checkout", "--new", "--wait", "0.5"],
+         "capstan deployment follow: waiting up to 0.5s for a deployment of checkout newer than d-0002\n"
+             + "capstan deployment follow: no new deployment of checkout within 0.5s\n"),
     ])
     func whatCannotBeFollowedExits3(_ arguments: [String], message: String) async throws {
         try await ServerFixture.withServer { server in
@@ -137,22 +137,21 @@ import Testing
     @Test func latestFollowsTheNewestDeploymentOfTheApp() async throws {
         let store = try await ServerFixture.store()
         try await ServerFixture.withServer(store: store) { server in
-            async let followed = capstan(["deployment", "follow", "--latest", "checkout", "--server", server])
-            try await Task.sleep(for: .milliseconds(400))
+            let followed = BackgroundCommand(["deployment", "follow", "--latest", "checkout", "--server", server])
+            try await followed.waitUntil("the view") { out, _ in out.contains("ROLLBACK") }
             try await Self.finish(store, .success)
-            let result = try await followed
+            let result = try await followed.result()
             #expect(result.status == 0)
-            // RUNNING, or already SUCCESS on a machine slow enough that the command asked only after 400 ms.
-            #expect(result.out.hasPrefix("d-0002  checkout  ccccccc  "))
+            #expect(result.out.hasPrefix("d-0002  checkout  ccccccc  RUNNING\n"))
         }
     }
 
     @Test func latestNewWaitsForADeploymentCreatedAfterItStarted() async throws {
         let store = try await ServerFixture.store()
         try await ServerFixture.withServer(store: store) { server in
-            async let followed = capstan(["deployment", "follow", "--latest", "checkout", "--new", "--wait", "10",
-                                          "--server", server])
-            try await Task.sleep(for: .milliseconds(600))
+            let followed = BackgroundCommand(["deployment", "follow", "--latest", "checkout", "--new", "--wait", "20",
+                                              "--server", server])
+            try await followed.waitUntil("the wait") { _, err in err.contains("newer than d-0002") }
             let id = DeploymentID(rawValue: "d-0003")
             let third = Deployment(id: id, app: "checkout", commit: ServerFixture.commit("e"),
                                    previousCommit: ServerFixture.commit("a"), trigger: .manual, strategy: .pipeline,
@@ -164,10 +163,11 @@ import Testing
                             startedAt: ServerFixture.t0.addingTimeInterval(46)),
                 StageRecord(deployment: id, index: 2, kind: .rollback),
             ])], events: [ServerFixture.event(.deploymentCreated, 45, id, "d-0003 created for eeeeeee")])
-            try await Task.sleep(for: .milliseconds(600))
+            try await followed.waitUntil("the view") { out, _ in out.contains("ROLLBACK") }
             try await Self.finish(store, .cancelled, id: id)
-            let result = try await followed
+            let result = try await followed.result()
             #expect(result.status == 2, "\(result.err)")
+            #expect(result.err == "capstan deployment follow: waiting up to 20.0s for a deployment of checkout newer than d-0002\n")
             #expect(result.out.hasPrefix("d-0003  checkout  eeeeeee  RUNNING\n"))
         }
     }
@@ -175,10 +175,10 @@ import Testing
     @Test func jsonPrintsTheDeploymentsEventsOnePerLine() async throws {
         let store = try await ServerFixture.store()
         try await ServerFixture.withServer(store: store) { server in
-            async let followed = capstan(["deployment", "follow", "d-0002", "--output", "json", "--server", server])
-            try await Task.sleep(for: .milliseconds(400))
+            let followed = BackgroundCommand(["deployment", "follow", "d-0002", "--output", "json", "--server", server])
+            try await followed.waitUntil("the events so far") { out, _ in out.split(separator: "\n").count >= 3 }
             try await Self.finish(store, .success)
-            let result = try await followed
+            let result = try await followed.result()
             #expect(result.status == 0)
             let events = try result.out.split(separator: "\n").map { try APIJSON.decoder().decode(EventView.self, from: Data($0.utf8)) }
             #expect(events.map(\.sequence) == [3, 4, 5, 6, 7, 8])
@@ -192,7 +192,10 @@ import Testing
                 as? Capstan.DeploymentCommand.Follow)
             let console = Console.capturing(now: { ServerFixture.t0.addingTimeInterval(100) })
             async let status = command.execute(console: console, terminal: true)
-            try await Task.sleep(for: .seconds(1))
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !console.output.contains("ROLLBACK"), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             try await Self.finish(store, .success)
             #expect(await status == 0)
             let draws = console.output.components(separatedBy: "\u{1B}[J").dropFirst()

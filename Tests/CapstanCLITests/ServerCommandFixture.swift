@@ -118,3 +118,43 @@ func capstan(_ arguments: [String], now: Date = ServerFixture.t0.addingTimeInter
     }
     return CommandResult(status: status, out: console.output, err: console.errors)
 }
+
+/// A server command running beside the test, so that the test can act once it has printed something — instead
+/// of sleeping and hoping a loaded machine got that far.
+struct BackgroundCommand: Sendable {
+    let console: Console
+    let task: Task<Int32, any Error>
+
+    /// Starts `arguments` as ``capstan(_:now:)`` would run them.
+    init(_ arguments: [String], now: Date = ServerFixture.t0.addingTimeInterval(100)) {
+        let console = Console.capturing(now: { now })
+        self.console = console
+        task = Task {
+            guard let command = try Capstan.parseAsRoot(arguments) as? any ConsoleCommand else {
+                throw CommandFixtureError("not a command that writes to a console: \(arguments)")
+            }
+            return try await command.execute(console: console)
+        }
+    }
+
+    /// Waits (up to 20 s) until what the command printed so far satisfies `printed`; throws otherwise.
+    func waitUntil(_ what: String, _ printed: (_ out: String, _ err: String) -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !printed(console.output, console.errors) {
+            guard ContinuousClock.now < deadline else {
+                throw CommandFixtureError("gave up waiting for \(what); out: \(console.output) err: \(console.errors)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Waits for the command to end.
+    func result() async throws -> CommandResult {
+        CommandResult(status: try await task.value, out: console.output, err: console.errors)
+    }
+}
+
+struct CommandFixtureError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

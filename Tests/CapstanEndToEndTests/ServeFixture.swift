@@ -56,8 +56,14 @@ final class ServeFixture: @unchecked Sendable {
         try Data(config.utf8).write(to: root.appendingPathComponent("server.yaml"))
     }
 
-    /// - Parameters:
-    ///   - command: what an instance runs; the example service by default.
+    /// Sets how often the server polls the repository (1s unless changed), before the server starts.
+    func setPollInterval(_ interval: String) throws {
+        let url = root.appendingPathComponent("server.yaml")
+        let config = try String(contentsOf: url, encoding: .utf8)
+        guard config.contains("pollInterval: 1s") else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "pollInterval: 1s is not in the config"]) }
+        try Data(config.replacingOccurrences(of: "pollInterval: 1s", with: "pollInterval: \(interval)").utf8).write(to: url)
+    }
+
     /// Adds top-level settings to the server config (before the server starts).
     func appendServerConfig(_ text: String) throws {
         let url = root.appendingPathComponent("server.yaml")
@@ -65,6 +71,8 @@ final class ServeFixture: @unchecked Sendable {
         try Data((config + "\n" + text + "\n").utf8).write(to: url)
     }
 
+    /// - Parameters:
+    ///   - command: what an instance runs; the example service by default.
     func setVersion(_ app: String, _ version: String, port: Int? = nil, replicas: Int = 2, healthTimeout: String = "10s",
                     command: String = #"["python3", "server.py", "--port", "${PORT}"]"#, errorRate: Double = 0) throws {
         let port = port ?? ports[app]!

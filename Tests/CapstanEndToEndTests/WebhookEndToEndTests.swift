@@ -14,10 +14,7 @@ import FoundationNetworking
     func aSignedCIDeliveryDeploysAPushAtOnce() async throws {
         let fixture = try ServeFixture()
         defer { fixture.tearDown() }
-        let configURL = fixture.root.appendingPathComponent("server.yaml")
-        let config = try String(contentsOf: configURL, encoding: .utf8)
-        #expect(config.contains("pollInterval: 1s"))
-        try Data(config.replacingOccurrences(of: "pollInterval: 1s", with: "pollInterval: 1h").utf8).write(to: configURL)
+        try fixture.setPollInterval("1h")
         try fixture.appendServerConfig("webhooks: {generic: {secretEnv: CAPSTAN_E2E_WEBHOOK_SECRET}}")
         try fixture.startServer(environment: ["CAPSTAN_E2E_WEBHOOK_SECRET": Self.secret])
 

@@ -69,7 +69,7 @@ func procStatus(_ pid: Int32, _ key: String) throws -> String? {
 }
 
 /// Polls `condition` every 10 ms for up to `timeout`.
-func eventually(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async rethrows -> Bool {
+func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {

@@ -1,5 +1,6 @@
 import CapstanCore
 import CapstanPluginKit
+import CapstanTesting
 import Foundation
 import Synchronization
 import Testing
@@ -27,10 +28,9 @@ final class ProcessPluginFixture: Sendable {
         dataDirectory = root + "/data"
         checkoutRoot = root + "/checkouts"
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        frontendPort = try #require(LoopbackSockets.freePort())
-        var metrics = try #require(LoopbackSockets.freePort())
-        while metrics == frontendPort { metrics = try #require(LoopbackSockets.freePort()) }
-        metricsPort = metrics
+        // From below the ephemeral range, which the instances' own ports come from (see LoopbackTCP.freePort).
+        frontendPort = try LoopbackTCP.freePort()
+        metricsPort = try LoopbackTCP.freePort()
     }
 
     /// Runs `body` with a new fixture and always tears it down, even when `body` throws.

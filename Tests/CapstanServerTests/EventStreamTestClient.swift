@@ -10,14 +10,16 @@ import Synchronization
 /// HummingbirdTesting clients wait for the whole response) and hangs up when its scope ends.
 enum EventStreamTestClient {
     /// Opens `GET path` on 127.0.0.1:`port` and runs `body` with a reader; the connection closes after.
-    /// A read that waits 5 s for a byte closes the connection, so a broken stream fails a test, not hangs it.
+    /// A read that waits `readTimeout` for a byte closes the connection, so a broken stream fails a test, not
+    /// hangs it.
     static func withStream<T: Sendable>(port: Int, path: String, headers: [(String, String)] = [],
+                                        readTimeout: TimeAmount = .seconds(5),
                                         _ body: (inout EventStreamReader) async throws -> T) async throws -> T {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: .seconds(5)), CloseWhenIdle()])
+                    try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: readTimeout), CloseWhenIdle()])
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
             }
