@@ -34,9 +34,11 @@ struct CapstanBench {
                 await scenario.tearDown()
                 throw error
             }
+            let measured = scenario.measuredThroughput
             await scenario.tearDown()
             results.append(Report.Scenario(
-                name: scenario.name, ours: ours, baseline: baseline, goal: scenario.goal, items: scenario.itemsPerOp))
+                name: scenario.name, ours: ours, baseline: baseline, goal: scenario.goal, items: scenario.itemsPerOp,
+                measured: measured))
         }
         let report = Report(machine: .current(), scenarios: results)
         print(report.table())

@@ -26,19 +26,25 @@ struct Report: Codable {
         let name: String
         let ours: Timing
         let baseline: Timing
-        /// baseline median / our median: how many times faster we are.
+        /// baseline median / our median: how many times faster we are; for a scenario that measures
+        /// throughput itself (a load generator), our requests per second over the baseline's.
         let ratio: Double
         let goal: String
         /// Items per second at the medians, for scenarios whose op moves many items; absent otherwise.
         let throughput: Throughput?
 
-        init(name: String, ours: Timing, baseline: Timing, goal: String, items: (count: Int, unit: String)? = nil) {
+        init(name: String, ours: Timing, baseline: Timing, goal: String, items: (count: Int, unit: String)? = nil,
+             measured: Throughput? = nil) {
             self.name = name
             self.ours = ours
             self.baseline = baseline
-            self.ratio = ours.medianMs > 0 ? (baseline.medianMs / ours.medianMs * 100).rounded() / 100 : 0
             self.goal = goal
-            self.throughput = items.map { Throughput(count: $0.count, unit: $0.unit, ours: ours, baseline: baseline) }
+            self.throughput = measured ?? items.map { Throughput(count: $0.count, unit: $0.unit, ours: ours, baseline: baseline) }
+            if let measured, measured.baselinePerSecond > 0 {
+                self.ratio = (measured.oursPerSecond / measured.baselinePerSecond * 100).rounded() / 100
+            } else {
+                self.ratio = ours.medianMs > 0 ? (baseline.medianMs / ours.medianMs * 100).rounded() / 100 : 0
+            }
         }
     }
 
@@ -49,6 +55,13 @@ struct Report: Codable {
 
         enum CodingKeys: String, CodingKey {
             case unit, oursPerSecond = "ours_per_second", baselinePerSecond = "baseline_per_second"
+        }
+
+        /// Rates a load generator counted.
+        init(unit: String, oursPerSecond: Double, baselinePerSecond: Double) {
+            self.unit = unit
+            self.oursPerSecond = oursPerSecond.rounded()
+            self.baselinePerSecond = baselinePerSecond.rounded()
         }
 
         init(count: Int, unit: String, ours: Timing, baseline: Timing) {

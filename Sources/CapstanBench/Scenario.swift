@@ -22,6 +22,9 @@ protocol Scenario {
     mutating func tearDown() async
     /// When one run moves many items (events, rows): how many, and what to call them in the report.
     var itemsPerOp: (count: Int, unit: String)? { get }
+    /// For a scenario whose load generator counts requests itself: both sides' rates, which the report's
+    /// ratio is then made of (read after both sides ran).
+    var measuredThroughput: Report.Throughput? { get }
 }
 
 /// Which implementation a measurement is of.
@@ -32,6 +35,7 @@ enum Side: Sendable {
 extension Scenario {
     var iterations: Int { 200 }
     var itemsPerOp: (count: Int, unit: String)? { nil }
+    var measuredThroughput: Report.Throughput? { nil }
 
     func samples(_ side: Side, warmup: Int, iterations: Int) async throws -> [Duration] {
         try await measure(warmup: warmup, iterations: iterations) {

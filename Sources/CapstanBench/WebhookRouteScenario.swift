@@ -101,9 +101,10 @@ struct WebhookRouteScenario: Scenario {
         _ = try? await server?.value
         server = nil
         if let folder { try? FileManager.default.removeItem(at: folder) }
-        if let ratio = Self.results.ratio {
-            print(String(format: "  webhook / bare requests/s: %.2f (goal ≥ 0.50)", ratio))
-        }
+    }
+
+    var measuredThroughput: Report.Throughput? {
+        Self.results.perSecond.map { Report.Throughput(unit: "requests", oursPerSecond: $0.ours, baselinePerSecond: $0.bare) }
     }
 
     // MARK: wrk
@@ -179,14 +180,14 @@ struct WebhookRouteScenario: Scenario {
         func record(_ runs: [Side: [Run]]) { lock.withLock { bySide = runs } }
         func runs(_ side: Side) -> [Run] { lock.withLock { bySide[side] ?? [] } }
 
-        /// Webhook requests per second over the bare route's.
-        var ratio: Double? {
+        /// Both routes' requests per second over all their runs.
+        var perSecond: (ours: Double, bare: Double)? {
             func perSecond(_ runs: [Run]) -> Double {
                 Double(runs.map(\.requests).reduce(0, +)) / max(runs.map(\.seconds).reduce(0, +), 0.001)
             }
             let ours = runs(.ours), bare = runs(.baseline)
             guard !ours.isEmpty, !bare.isEmpty else { return nil }
-            return perSecond(ours) / perSecond(bare)
+            return (perSecond(ours), perSecond(bare))
         }
     }
 

@@ -4,8 +4,9 @@ public import Hummingbird
 public struct ErrorBody: Sendable, Hashable, Codable {
     /// The error itself.
     public struct Detail: Sendable, Hashable, Codable {
-        /// Stable, for programs: `bad_request`, `forbidden`, `not_found`, `method_not_allowed`, `conflict`,
-        /// `payload_too_large`, `store_unavailable`, `commands_unavailable`, `internal`.
+        /// Stable, for programs: `bad_request`, `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`,
+        /// `conflict`, `payload_too_large`, `store_unavailable`, `commands_unavailable`, `auth_unavailable`,
+        /// `internal`.
         public var code: String
         /// For people; names the parameter or record at fault.
         public var message: String
