@@ -106,7 +106,8 @@ extension Capstan.DeploymentCommand {
             commandName: "skip-stage",
             abstract: "Skip the stage running now: it ends SKIPPED and the next one starts.",
             discussion: """
-                For a wait that is no longer needed, or an approval no one will give. \(tokenNote("deployer")) \
+                For a wait that is no longer needed. Skipping a WAIT_APPROVAL stage passes its gate, so it \
+                also needs the approver role and a place among the stage's approvers. \(tokenNote("deployer")) \
                 Exits 1 when the server refuses (no such deployment, nothing running, no token or not the \
                 role), 2 when it cannot be reached or accepts no commands.
                 """

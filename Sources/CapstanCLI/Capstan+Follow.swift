@@ -154,7 +154,9 @@ extension Capstan.DeploymentCommand {
                         return outcome
                     }
                 }
-                // The stream gave up: its error says why.
+                // The stream gave up: its error says why. The ticks would go on for ever (waitForAll waits for
+                // every child, even after one threw), so they stop first.
+                group.cancelAll()
                 try await group.waitForAll()
                 throw FollowError("the event stream ended before \(id) did")
             }

@@ -15,8 +15,10 @@ public protocol DeploymentCommands: Sendable {
     /// `roles` what it holds: the stage's `approvers` list names identities or `role:NAME`. A second
     /// approval by the same identity is accepted and counts once.
     func approve(_ id: DeploymentID, by identity: String, roles: Set<String>) async throws -> Deployment
-    /// Ends the stage running now as SKIPPED and goes on with the next one.
-    func skipStage(_ id: DeploymentID, by actor: String) async throws -> Deployment
+    /// Ends the stage running now as SKIPPED and goes on with the next one. Skipping a WAIT_APPROVAL stage
+    /// passes its gate, so it takes what approving it takes: the approver role (or admin, in `roles`) and a
+    /// place among the stage's approvers; ``CommandError/forbidden(_:)`` otherwise.
+    func skipStage(_ id: DeploymentID, by actor: String, roles: Set<String>) async throws -> Deployment
 }
 
 /// What CI systems and Git hosts may ask of the controller.

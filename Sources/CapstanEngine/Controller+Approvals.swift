@@ -31,7 +31,18 @@ extension Controller {
         return deployment
     }
 
-    public func skipStage(_ id: DeploymentID, by actor: String) async throws -> Deployment {
+    public func skipStage(_ id: DeploymentID, by actor: String, roles: Set<String>) async throws -> Deployment {
+        // A deployer who could skip an approval would approve its own deployment: the gate asks for an approver.
+        let gate = try await store.stages(of: id).first { $0.state == .running && $0.kind == .waitApproval }
+        if let gate {
+            let approvers = gate.options["approvers"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            guard roles.contains("approver") || roles.contains("admin"),
+                  Self.mayApprove(actor, roles: roles, approvers: approvers) else {
+                let who = approvers.isEmpty ? "the approver role" : "the approver role and one of: " + approvers.joined(separator: ", ")
+                throw CommandError.forbidden("skipping stage \(gate.index) WAIT_APPROVAL passes its approval gate: "
+                    + "that needs \(who)")
+            }
+        }
         do {
             let deployment = try await runner.command(id, .skipStage(by: actor))
             wakeDispatcher()

@@ -37,7 +37,7 @@ struct CommandHandlers: Sendable {
             case .rollback: try await commands.rollback(id, by: caller.actor)
             case .cancel: try await commands.cancel(id, rollback: rollback, by: caller.actor)
             case .approve: try await commands.approve(id, by: caller.actor, roles: caller.roles)
-            case .skipStage: try await commands.skipStage(id, by: caller.actor)
+            case .skipStage: try await commands.skipStage(id, by: caller.actor, roles: caller.roles)
             }
         }
         return try APIJSON.response(DeploymentView(deployment), status: .accepted)

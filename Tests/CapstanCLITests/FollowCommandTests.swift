@@ -206,4 +206,23 @@ import Testing
             #expect(draws.last?.contains("1  WAIT_APPROVAL   SUCCESS  12:00:36  14.0s") == true)
         }
     }
+
+    @Test func onATerminalAStreamThatGivesUpEndsTheCommand() async throws {
+        let console = Console.capturing(now: { ServerFixture.t0.addingTimeInterval(100) })
+        let running = try await ServerFixture.withServer { server in
+            let arguments = ["deployment", "follow", "d-0002", "--server", server, "--retry-for", "0"]
+            let running = Task {
+                let command = try #require(try Capstan.parseAsRoot(arguments) as? Capstan.DeploymentCommand.Follow)
+                return await command.execute(console: console, terminal: true)
+            }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !console.output.contains("ROLLBACK"), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return running
+        }
+        // The server is gone and the stream is not retried: the command says so and exits 3, not hangs.
+        #expect(try await running.value == 3)
+        #expect(console.errors.hasPrefix("capstan deployment follow: "), "\(console.errors)")
+    }
 }

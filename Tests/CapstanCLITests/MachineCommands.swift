@@ -28,7 +28,7 @@ actor MachineCommands: DeploymentCommands {
         return deployment
     }
 
-    func skipStage(_ id: DeploymentID, by actor: String) async throws -> Deployment {
+    func skipStage(_ id: DeploymentID, by actor: String, roles: Set<String>) async throws -> Deployment {
         try await apply(.skipStage(by: actor), to: id, by: actor)
     }
 

@@ -65,10 +65,18 @@ import Testing
         await #expect(throws: StoreError.self) { try await controller.approve(id, by: "alice", roles: []) }
     }
 
-    @Test func skippingTheStageInFlightGoesOnWithTheNext() async throws {
+    @Test func skippingAnApprovalTakesAnApproverOfTheStage() async throws {
         let setup = try DeploymentRunnerTests.Setup(pipeline: Self.pipeline())
         let (controller, id, run) = try await waiting(setup)
-        _ = try await controller.skipStage(id, by: "dave")
+        // A deployer may skip other stages, not the gate meant to stop its own deployment.
+        await #expect(throws: CommandError.forbidden("skipping stage 1 WAIT_APPROVAL passes its approval gate: that needs "
+            + "the approver role and one of: alice, role:release-managers")) {
+            try await controller.skipStage(id, by: "ci", roles: ["deployer"])
+        }
+        // An approver who is not among the stage's approvers may not either.
+        await #expect(throws: CommandError.self) { try await controller.skipStage(id, by: "bob", roles: ["approver"]) }
+        #expect(try await setup.store.stages(of: id)[1].state == .running)
+        _ = try await controller.skipStage(id, by: "dave", roles: ["approver", "release-managers"])
         #expect(try await run.value == .success)
         #expect(setup.platform.calls.map(\.stage) == [.canaryRollout, .primaryRollout])
         let stages = try await setup.store.stages(of: id)

@@ -68,7 +68,7 @@ import Testing
     static let granted: [(uri: String, name: String, call: RecordingCommands.Call)] = [
         ("/api/v1/deployments/d-0004/rollback", "dan", .rollback(Seed.running, by: "dan")),
         ("/api/v1/deployments/d-0004/cancel", "root", .cancel(Seed.running, rollback: true, by: "root")),
-        ("/api/v1/deployments/d-0004/skip-stage", "both", .skipStage(Seed.running, by: "both")),
+        ("/api/v1/deployments/d-0004/skip-stage", "both", .skipStage(Seed.running, by: "both", roles: ["approver", "deployer", "viewer"])),
         ("/api/v1/deployments/d-0004/approve", "april", .approve(Seed.running, by: "april", roles: ["approver", "viewer"])),
         ("/api/v1/deployments/d-0004/approve", "root",
          .approve(Seed.running, by: "root", roles: ["admin", "approver", "deployer", "viewer"])),

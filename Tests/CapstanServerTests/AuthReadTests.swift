@@ -41,8 +41,15 @@ import Testing
                     + "send Authorization: Bearer <token> (with the CLI: --token or CAPSTAN_TOKEN)"))
                 #expect(try await client.execute(uri: uri, method: .head).status == .unauthorized)
             }
-            // An unknown path under /api/ is refused before it is found missing: it tells nothing to strangers.
+            // An unknown path is refused before it is found missing: it tells nothing to strangers.
             #expect(try await client.execute(uri: "/api/v2/apps", method: .get).status == .unauthorized)
+            #expect(try await client.execute(uri: "/nothing/here", method: .get).status == .unauthorized)
+            // Spellings the router still serves as an API read are reads too.
+            for uri in ["//api/v1/deployments", "/./api/v1/apps", "//api//v1/events/stream", "/api/v1/openapi.yaml"] {
+                #expect(try await client.execute(uri: uri, method: .get).status == .unauthorized, "\(uri)")
+            }
+            // /healthz and /metrics stay open, however they are spelled.
+            #expect(try await client.execute(uri: "//healthz", method: .get).status == .ok)
         }
     }
 

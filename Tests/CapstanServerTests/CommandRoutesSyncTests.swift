@@ -99,8 +99,8 @@ import Testing
             #expect(try unknown.apiError == .init(code: "not_found", message: "no deployment d-nope"))
         }
         #expect(await commands.calls == [
-            .approve(Seed.running, by: "api@127.0.0.1", roles: Self.allRoles), .skipStage(Seed.running, by: "api@127.0.0.1"),
-            .skipStage(DeploymentID(rawValue: "d-0001"), by: "api@127.0.0.1"),
+            .approve(Seed.running, by: "api@127.0.0.1", roles: Self.allRoles), .skipStage(Seed.running, by: "api@127.0.0.1", roles: Self.allRoles),
+            .skipStage(DeploymentID(rawValue: "d-0001"), by: "api@127.0.0.1", roles: Self.allRoles),
             .approve(DeploymentID(rawValue: "d-nope"), by: "api@127.0.0.1", roles: Self.allRoles),
         ])
     }

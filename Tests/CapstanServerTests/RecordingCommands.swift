@@ -9,7 +9,7 @@ actor RecordingCommands: DeploymentCommands {
         case rollback(DeploymentID, by: String)
         case cancel(DeploymentID, rollback: Bool, by: String)
         case approve(DeploymentID, by: String, roles: Set<String>)
-        case skipStage(DeploymentID, by: String)
+        case skipStage(DeploymentID, by: String, roles: Set<String>)
     }
 
     private(set) var calls: [Call] = []
@@ -40,8 +40,8 @@ actor RecordingCommands: DeploymentCommands {
         return try running(id)
     }
 
-    func skipStage(_ id: DeploymentID, by actor: String) async throws -> Deployment {
-        calls.append(.skipStage(id, by: actor))
+    func skipStage(_ id: DeploymentID, by actor: String, roles: Set<String>) async throws -> Deployment {
+        calls.append(.skipStage(id, by: actor, roles: roles))
         return try running(id)
     }
 
