@@ -16,7 +16,7 @@ extension RepositoryReconciler {
         do {
             commit = try await source.resolve(revision ?? repository.branch)
         } catch {
-            throw StoreError.notFound("\(revision ?? repository.branch) in repository \(repository.name): \(error)")
+            throw StoreError.notFound("no commit \(revision ?? repository.branch) in repository \(repository.name): \(error)")
         }
         let tree = source.tree(at: commit)
         let catalog = try await AppDiscovery.discover(in: tree)

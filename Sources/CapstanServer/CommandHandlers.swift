@@ -49,7 +49,8 @@ struct CommandHandlers: Sendable {
         let fields = try await Self.bodyFields(request, example: #"{"commit": "4f2a9c1"}"#)
         let commit = try Self.text("commit", in: fields)
         guard let syncCommands else { throw APIError.commandsUnavailable() }
-        let deployment = try await Self.forward(notFound: { "no \($0)" }) {
+        // The engine's message is whole: "no application X in …", "no commit Y in repository Z: …".
+        let deployment = try await Self.forward(notFound: { $0 }) {
             try await syncCommands.sync(app: app, commit: commit, by: caller.actor)
         }
         return try APIJSON.response(DeploymentView(deployment), status: .accepted)

@@ -141,7 +141,7 @@ actor FixedSync: SyncCommands {
 
     func sync(app: String, commit: String?, by actor: String) async throws -> Deployment {
         calls.append("\(app)@\(commit ?? "head") by \(actor)")
-        guard app == "checkout" else { throw StoreError.notFound("application \(app)") }
+        guard app == "checkout" else { throw StoreError.notFound("no application \(app)") }
         return Deployment(id: DeploymentID(rawValue: "d-0003"), app: app, commit: ServerFixture.commit("e"),
                           previousCommit: ServerFixture.commit("a"), trigger: .manual, strategy: .pipeline, state: .pending,
                           createdAt: ServerFixture.t0.addingTimeInterval(90))

@@ -71,7 +71,7 @@ actor RecordingSync: SyncCommands {
     func sync(app: String, commit: String?, by actor: String) async throws -> Deployment {
         calls.append(.sync(app: app, commit: commit, by: actor))
         if let failure { throw failure }
-        guard Seed.apps.contains(where: { $0.name == app }) else { throw StoreError.notFound("application \(app)") }
+        guard Seed.apps.contains(where: { $0.name == app }) else { throw StoreError.notFound("no application \(app)") }
         return Deployment(id: DeploymentID(rawValue: "d-0005"), app: app, commit: Seed.commit("e"),
                           previousCommit: Seed.commit("a"), trigger: .manual, strategy: .pipeline, state: .pending,
                           reason: "synced by \(actor)", createdAt: Seed.at(300), updatedAt: Seed.at(300))

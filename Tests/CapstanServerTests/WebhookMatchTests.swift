@@ -1,5 +1,7 @@
 @testable import CapstanServer
 import CapstanCore
+import Foundation
+import HTTPTypes
 import Testing
 
 /// Which repositories a push is about: every spelling of a repository's URL, and the branch it follows.
@@ -12,7 +14,7 @@ import Testing
             "git@github.com:Codertocat/Hello-World.git", "github.com:Codertocat/Hello-World",
             "ssh://git@github.com/Codertocat/Hello-World.git", "ssh://git@github.com:22/Codertocat/Hello-World",
             "git://github.com/Codertocat/Hello-World.git", "https://x-access-token@github.com/Codertocat/Hello-World.git",
-            "https://github.com:443/Codertocat/Hello-World.git/",
+            "https://github.com:443/Codertocat/Hello-World.git/", "https://github.com/Codertocat/Hello-World.GIT",
         ],
         [
             "file:///srv/git/apps.git", "file:///srv/git/apps", "/srv/git/apps.git", "/srv/git/apps/",
@@ -98,9 +100,23 @@ import Testing
         #expect(match(push, allowed: ["apps"]).both == (
             [], "the repositories at https://github.com/org/infra have their own webhookSecret, and this delivery is not signed with it"))
     }
+
+    /// GitHub's and Gitea's `homepage` is a link the owner types: a fork's may name its upstream, and a push to
+    /// the fork must not refresh the upstream. (GitLab fills it with the project's own URL, so it counts there.)
+    @Test func aGitHubHomepageIsNotTheRepositorysURL() throws {
+        let body = #"{"ref": "refs/heads/main", "after": "0d1a26e6", "repository": {"clone_url": "https://github.com/fork/apps.git", "homepage": "https://github.com/org/apps"}}"#
+        var headers = HTTPFields()
+        headers[HTTPField.Name("X-GitHub-Event")!] = "push"
+        guard case .push(let push) = try WebhookPayloads.event(.github, headers: headers, body: Data(body.utf8)) else {
+            Issue.record("not a push")
+            return
+        }
+        #expect(push.urls == ["https://github.com/fork/apps.git"])
+    }
 }
 
 extension WebhookMatch {
     /// Both fields, to compare at once.
     var both: ([String], String) { (refreshed, message) }
+
 }

@@ -49,6 +49,22 @@ import Testing
         #expect(await sync.refreshes == [["apps"]])
     }
 
+    /// An unsigned delivery is refused on its headers: the server does not read (and buffer) a body for someone
+    /// who cannot sign it, so even one over the limit is a 401, not a 413.
+    @Test(arguments: Transport.allCases)
+    func anUnsignedDeliveryIsRefusedBeforeItsBodyIsRead(_ transport: Transport) async throws {
+        var config = Hook.config()
+        config.webhooks.maxBodyBytes = 1024
+        let body = Data(#"{"repository": "apps", "padding": "\#(String(repeating: "x", count: 2000))"}"#.utf8)
+        try await Hook.withRoutes(config, sync: RefreshRecorder(), transport: transport) { client in
+            let response = try await client.execute(uri: "/webhooks/generic", method: .post, body: ByteBuffer(bytes: body))
+            #expect(response.status == .unauthorized)
+            #expect(try response.apiError.message.hasPrefix("the X-Capstan-Signature header is missing"))
+            let unconfigured = try await client.execute(uri: "/webhooks/bitbucket", method: .post, body: ByteBuffer(bytes: body))
+            #expect(unconfigured.status == .unauthorized)
+        }
+    }
+
     @Test func theDefaultLimitIsGitHubs25MiB() throws {
         #expect(try WebhookSettings(ServerConfig(), secret: Hook.noFiles).maxBodyBytes == 26_214_400)
     }

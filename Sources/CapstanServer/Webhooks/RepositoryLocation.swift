@@ -44,7 +44,10 @@ struct RepositoryLocation: Sendable, Hashable, CustomStringConvertible {
         }
         let slash = UInt8(ascii: "/")
         while path.last == slash { path.removeLast() }
-        if path.count > 4, path.suffix(4).elementsEqual(".git".utf8) { path.removeLast(4) }
+        let capitals = UInt8(ascii: "A")...UInt8(ascii: "Z")
+        if path.count > 4, path.suffix(4).map({ capitals.contains($0) ? $0 + 32 : $0 }).elementsEqual(".git".utf8) {
+            path.removeLast(4)
+        }
         while path.last == slash { path.removeLast() }
         while path.first == slash { path.removeFirst() }
         guard !path.isEmpty else { return nil }

@@ -8,14 +8,27 @@ enum WebhookAuthenticator {
     /// How far a Standard Webhooks timestamp may be from this server's clock: the spec's 5 minutes.
     static let tolerance: TimeInterval = 5 * 60
 
+    /// What can be refused before the body is read — no key set up, or no signature header — so that nobody
+    /// without a secret makes the server buffer a body of up to `maxBodyBytes`. A 401, as ``verify`` would.
+    static func precheck(_ provider: WebhookProvider, headers: HTTPFields, keys: [WebhookKey], insecure: Bool) throws {
+        guard !insecure else { return }
+        guard !keys.isEmpty else { throw noSecret(provider) }
+        let header: String? = switch provider {
+        case .github: headers[.hubSignature256] == nil ? "X-Hub-Signature-256" : nil
+        case .gitea: headers[.giteaSignature] ?? headers[.forgejoSignature] ?? headers[.hubSignature256] == nil
+            ? "X-Gitea-Signature" : nil
+        case .bitbucket: headers[.hubSignature] == nil ? "X-Hub-Signature" : nil
+        case .generic: headers[.capstanSignature] == nil ? "X-Capstan-Signature" : nil
+        case .gitlab: headers[.webhookSignature] == nil && headers[.gitlabToken] == nil ? "X-Gitlab-Token" : nil
+        }
+        if let header { _ = try missing(header, provider, false) }
+    }
+
     /// The keys the delivery is signed with; empty when the provider is insecure and it is signed with none.
     /// A 401 when the provider has no key and is not insecure, or no key matches.
     static func verify(_ provider: WebhookProvider, headers: HTTPFields, body: Data, keys: [WebhookKey],
                        insecure: Bool, now: Date) throws -> Set<WebhookKey> {
-        guard !keys.isEmpty || insecure else {
-            throw unauthorized("no secret configured for \(provider.rawValue) webhooks; set webhooks.\(provider.rawValue).secretEnv, "
-                + "secretFile or secret in the server config (or insecure: true to accept unsigned deliveries)")
-        }
+        guard !keys.isEmpty || insecure else { throw noSecret(provider) }
         let check: (WebhookKey) -> Bool
         switch provider {
         case .github:
@@ -63,7 +76,9 @@ enum WebhookAuthenticator {
             return { WebhookSignature.matchesStandard(signatures, id: id, timestamp: timestamp, body: body, key: $0.bytes) }
         }
         if let token = headers[.gitlabToken] {
-            return { ConstantTime.equal(Array(token.utf8), $0.bytes) }
+            // Digests of equal length: comparing the token itself would time the secret's length.
+            let given = WebhookSignature.digest(Array(token.utf8))
+            return { ConstantTime.equal(given, WebhookSignature.digest($0.bytes)) }
         }
         return nil
     }
@@ -75,6 +90,11 @@ enum WebhookAuthenticator {
                 + "to the one in Capstan's server config")
         }
         return []
+    }
+
+    private static func noSecret(_ provider: WebhookProvider) -> APIError {
+        unauthorized("no secret configured for \(provider.rawValue) webhooks; set webhooks.\(provider.rawValue).secretEnv, "
+            + "secretFile or secret in the server config (or insecure: true to accept unsigned deliveries)")
     }
 
     static func unauthorized(_ message: String) -> APIError {

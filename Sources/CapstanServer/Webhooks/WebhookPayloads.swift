@@ -42,14 +42,15 @@ enum WebhookPayloads {
     }
 
     /// The fields of a repository object that may hold its URL. GitHub and Gitea: clone_url, ssh_url, git_url,
-    /// html_url, url; GitLab: git_http_url, git_ssh_url, web_url, http_url, ssh_url, url, homepage.
-    static let urlFields: Set<String> = [
-        "clone_url", "ssh_url", "git_url", "html_url", "url", "git_http_url", "git_ssh_url", "web_url", "http_url",
-        "homepage",
-    ]
+    /// html_url, url. Their `homepage` is a link anyone sets (a fork's may name its upstream), so it is not one.
+    static let urlFields: Set<String> = ["clone_url", "ssh_url", "git_url", "html_url", "url"]
+    /// GitLab's: git_http_url, git_ssh_url, web_url, http_url, ssh_url, url, and `homepage`, which GitLab fills
+    /// with the project's own web URL.
+    static let gitlabURLFields: Set<String> = ["git_http_url", "git_ssh_url", "web_url", "http_url", "ssh_url", "url", "homepage"]
 
     static let repositoryShape = PayloadScanner.Shape(top: ["ref", "after"], nested: ["repository": urlFields])
-    static let gitlabShape = PayloadScanner.Shape(top: ["ref", "after"], nested: ["project": urlFields, "repository": urlFields])
+    static let gitlabShape = PayloadScanner.Shape(top: ["ref", "after"],
+                                                  nested: ["project": gitlabURLFields, "repository": gitlabURLFields])
 
     /// GitHub, GitLab and Gitea all send `ref`, `after` and objects of URLs (`repository`; GitLab's current
     /// `project` too, older versions only `repository`), read with ``PayloadScanner``.

@@ -10,6 +10,11 @@ enum WebhookSignature {
         return Array(code.finalize())
     }
 
+    /// SHA-256 of `bytes`: what GitLab's plain token is compared as, so that both sides have one length.
+    static func digest(_ bytes: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: bytes))
+    }
+
     /// `sha256=<hex>` (GitHub, Bitbucket, generic) — or bare `<hex>` when `prefix` is empty (Gitea) — over `body`.
     static func matchesHex(_ header: String, prefix: String, body: Data, key: [UInt8]) -> Bool {
         guard header.hasPrefix(prefix), let given = ConstantTime.hexBytes(header.dropFirst(prefix.count)) else {

@@ -5,17 +5,20 @@ import Logging
 import NIOCore
 
 extension Webhooks {
-    /// One delivery, checked in this order: 404 (unknown provider), 413 (too large), 401 (signature), 400 (body),
-    /// then 200 for a ping and 202 for the rest.
+    /// One delivery, checked in this order: 404 (unknown provider), 401 (no secret set up, no signature header),
+    /// 413 (too large), 401 (signature), 400 (body), then 200 for a ping and 202 for the rest.
     func receive(_ request: Request, provider name: String, context: some RequestContext) async throws -> Response {
         guard let provider = WebhookProvider(rawValue: name) else {
             let known = WebhookProvider.allCases.map(\.rawValue).joined(separator: ", ")
             throw APIError.notFound("no webhook provider \(name); use one of \(known)")
         }
         let logger = context.logger
-        let body = try await Self.body(request, limit: settings.maxBodyBytes)
+        let body: Data
         let verified: Set<WebhookKey>
         do {
+            try WebhookAuthenticator.precheck(provider, headers: request.headers, keys: settings.keys(for: provider),
+                                              insecure: settings.isInsecure(provider))
+            body = try await Self.body(request, limit: settings.maxBodyBytes)
             verified = try WebhookAuthenticator.verify(provider, headers: request.headers, body: body,
                                                        keys: settings.keys(for: provider),
                                                        insecure: settings.isInsecure(provider), now: now())
