@@ -73,7 +73,7 @@ public enum CapstanAPI {
         for (path, handler) in reads {
             router.get(RouterPath(PathTemplate(path).routerPath), use: handler)
         }
-        addEventStream(to: router, store: store)
+        addEventStream(to: router, store: store, access: access)
         OpenAPIDocument.add(to: router)
         addCommands(to: router, handlers: CommandHandlers(commands: commands, syncCommands: syncCommands, access: access))
         Webhooks.add(to: router, settings: webhooks, sync: syncCommands)

@@ -9,8 +9,18 @@ extension CapstanAPI {
     /// ``APIError``s, shaped as JSON by the API's error middleware when the router has it.
     public static func addEventStream<Context: RequestContext>(to router: Router<Context>, store: any DeploymentStore,
                                                                settings: EventStreamSettings = EventStreamSettings()) {
+        addEventStream(to: router, store: store, settings: settings, access: Access(nil))
+    }
+
+    /// The same, with the read check of `access` made again while a stream runs (the middleware made it once).
+    static func addEventStream<Context: RequestContext>(to router: Router<Context>, store: any DeploymentStore,
+                                                        settings: EventStreamSettings = EventStreamSettings(),
+                                                        access: Access) {
         let route = EventStreamRoute(store: store, settings: settings)
-        router.get(RouterPath(PathTemplate(eventStreamPath).routerPath)) { request, _ in try route.response(request) }
+        router.get(RouterPath(PathTemplate(eventStreamPath).routerPath)) { request, context in
+            let logger = context.logger
+            return try route.response(request) { try access.checkRead(request, logger: logger) }
+        }
     }
 
     /// Where the event stream is served.

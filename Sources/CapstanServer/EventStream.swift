@@ -21,10 +21,13 @@ struct EventStreamRoute: Sendable {
         watch = EventStreamWatch(store: store, interval: settings.pollInterval)
     }
 
-    /// Checks the request (a 400 before anything streams) and answers with the stream.
-    func response(_ request: Request) throws -> Response {
+    /// Checks the request (a 400 before anything streams) and answers with the stream. `authorize` is asked
+    /// again before each page and heartbeat: a stream outlives the check made when it opened, and a token
+    /// revoked since must not go on reading.
+    func response(_ request: Request, authorize: @escaping @Sendable () throws -> Void = {}) throws -> Response {
         let query = try EventStreamQuery(request)
-        let session = EventStreamSession(store: store, settings: settings, watch: watch, query: query)
+        let session = EventStreamSession(store: store, settings: settings, watch: watch, query: query,
+                                         authorize: authorize)
         var headers = HTTPFields()
         headers[.contentType] = EventStreamFormat.contentType
         headers[.cacheControl] = "no-cache"
@@ -77,6 +80,8 @@ struct EventStreamSession: Sendable {
     let settings: EventStreamSettings
     let watch: EventStreamWatch
     let query: EventStreamQuery
+    /// Throws (an ``APIError``, sent as the stream's last event) once the caller may no longer read.
+    let authorize: @Sendable () throws -> Void
 
     /// Streams until the client leaves, the server shuts down, `limit` is reached or the store fails (then
     /// a `stream.error` event says why). Never throws: the response has begun, there is no status to change.
@@ -111,6 +116,7 @@ struct EventStreamSession: Sendable {
         while true {
             // Catch up: every event up to `known` (and whatever else this read sees) is sent before waiting.
             while true {
+                try authorize()
                 let page = try await self.page(after: position)
                 var buffer = ByteBuffer()
                 for event in page where query.matches(event) {
@@ -138,6 +144,7 @@ struct EventStreamSession: Sendable {
                 }
             }
             if clock.now - quietSince >= settings.heartbeat {
+                try authorize()
                 try await writer.write(ByteBuffer(string: EventStreamFormat.heartbeat))
                 quietSince = clock.now
             }

@@ -41,14 +41,15 @@ struct AuthFixture: Sendable {
     /// Runs `body` against the API with this file's tokens.
     func withAPI<Value: Sendable>(
         _ transport: Transport, anonymousRead: Bool = true, commands: (any DeploymentCommands)? = nil,
-        syncCommands: (any SyncCommands)? = nil, peer: String? = nil,
+        syncCommands: (any SyncCommands)? = nil, peer: String? = nil, store: (any DeploymentStore)? = nil,
         _ body: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
         var logger = Logger(label: "capstan-auth-test")
         logger.logLevel = .critical
         let router = Router(context: CapstanRequestContext.self, options: [.autoGenerateHeadEndpoints])
         if let peer { router.add(middleware: PosingPeer(address: try SocketAddress(ipAddress: peer, port: 50_000))) }
-        CapstanAPI.add(to: router, store: try await Seed.store(), commands: commands, syncCommands: syncCommands,
+        let store = if let store { store } else { try await Seed.store() }
+        CapstanAPI.add(to: router, store: store, commands: commands, syncCommands: syncCommands,
                        auth: AuthConfiguration(tokensFile: path, anonymousRead: anonymousRead))
         return try await Hummingbird.Application(router: router, logger: logger).test(transport.setup, body)
     }
