@@ -112,6 +112,9 @@ extension Capstan {
             } catch {
                 throw ValidationError("auth.tokensFile: \(error)")
             }
+            if let problem = TokenFile.unsafePermissions(configuration.tokensFile) {
+                throw ValidationError("auth.tokensFile: \(problem)")
+            }
             return configuration
         }
 

@@ -67,6 +67,21 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["tokens.jsonl"])
     }
 
+    /// A file others may write is one they may add a token to: `capstan serve` refuses to start on it.
+    @Test func aFileOthersMayWriteIsUnsafe() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("tokens.jsonl").path
+        #expect(TokenFile.unsafePermissions(path) == nil)
+        try TokenFile.write([Self.record("a")], to: path)
+        #expect(TokenFile.unsafePermissions(path) == nil)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        #expect(TokenFile.unsafePermissions(path) == nil)
+        try FileManager.default.setAttributes([.posixPermissions: 0o664], ofItemAtPath: path)
+        #expect(TokenFile.unsafePermissions(path) == "\(path) may be written by others (mode 664): anyone who can write "
+            + "it can add a token; chmod 600 it")
+    }
+
     @Test func updateCreatesTheFolderAndKeepsEveryConcurrentChange() async throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }

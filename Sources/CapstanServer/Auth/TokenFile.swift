@@ -87,12 +87,23 @@ public enum TokenFile {
         return result
     }
 
-    /// Replaces the file with `records`: written to a temporary file (0600) beside it, synced, renamed.
+    /// Replaces the file with `records`: written to a temporary file (0600) beside it, synced, renamed, and
+    /// the folder synced, so that a power cut cannot bring back a token that was revoked. The new file keeps
+    /// the old one's owner: `sudo capstan token …` must not leave a file the server's user cannot read.
     public static func write(_ records: [TokenRecord], to path: String) throws(TokenFileError) {
+        let existing = try? FileManager.default.attributesOfItem(atPath: path)
+        let owner = (existing?[.ownerAccountID] as? NSNumber).map { uid_t($0.uint32Value) }
+        let group = (existing?[.groupOwnerAccountID] as? NSNumber).map { gid_t($0.uint32Value) }
         let temporary = path + ".tmp-\(UInt32.random(in: .min ... .max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw TokenFileError("cannot create \(temporary): \(String(cString: strerror(errno)))")
+        }
+        if let owner, let group, owner != geteuid() || group != getegid(), fchown(descriptor, owner, group) != 0 {
+            close(descriptor)
+            unlink(temporary)
+            throw TokenFileError("\(path) belongs to user \(owner): run capstan token as that user (or root), "
+                + "so that the file stays readable by the server")
         }
         let data = render(records)
         let written = data.withUnsafeBytes { buffer -> Bool in
@@ -112,6 +123,20 @@ public enum TokenFile {
             unlink(temporary)
             throw TokenFileError("cannot write \(path): \(reason)")
         }
+        let folder = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folder >= 0 {
+            _ = fsync(folder)
+            close(folder)
+        }
+    }
+
+    /// Why the file's permissions are unsafe, if they are: anyone who may write it may add a token. Nil when
+    /// the file does not exist or only its owner may write it.
+    public static func unsafePermissions(_ path: String) -> String? {
+        guard let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int,
+              mode & 0o022 != 0 else { return nil }
+        return "\(path) may be written by others (mode \(String(mode & 0o777, radix: 8))): anyone who can "
+            + "write it can add a token; chmod 600 it"
     }
 }
 
