@@ -80,7 +80,8 @@ extension PluginHost {
         do {
             process = try PluginProcess(
                 name: configuration.name, executable: configuration.executable, arguments: configuration.arguments,
-                environment: ProcessInfo.processInfo.environment.merging(configuration.environment) { _, new in new },
+                environment: Self.baseEnvironment(from: ProcessInfo.processInfo.environment)
+                    .merging(configuration.environment) { _, new in new },
                 stderrLines: configuration.stderrLines, maxLineBytes: configuration.maxLineBytes, sink: sink,
                 now: clock.now)
         } catch {
@@ -219,5 +220,16 @@ extension PluginHost {
 
     private func error(_ code: PluginError.Code, _ message: String) -> PluginError {
         PluginError(code: code, plugin: configuration.name, message: message)
+    }
+}
+
+extension PluginHost {
+    /// The variables of the server's environment a plugin inherits: where programs are, the user, the locale
+    /// and the temp folder — never the rest, which holds the server's secrets (webhook secrets, Git tokens).
+    public static let inherited: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR"]
+
+    /// `environment` narrowed to ``inherited``.
+    public static func baseEnvironment(from environment: [String: String]) -> [String: String] {
+        environment.filter { inherited.contains($0.key) }
     }
 }

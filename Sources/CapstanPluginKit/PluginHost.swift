@@ -20,7 +20,7 @@ public actor PluginHost {
         /// The executable: an absolute path, or a name looked up on PATH.
         public var executable: String
         public var arguments: [String]
-        /// Added to (or replacing) the server's own environment.
+        /// Added to the few variables of the server's environment a plugin gets (``PluginHost/baseEnvironment(from:)``).
         public var environment: [String: String]
         /// The deploy target this process serves.
         public var target: String
