@@ -7,10 +7,10 @@ public final class GitDaemon: Sendable {
     public let port: Int
     private let process: Mutex<Process?>
 
-    /// Starts `git daemon --export-all --base-path=basePath` on a free loopback port and waits
-    /// until it accepts connections.
-    public init(basePath: URL) throws {
-        let port = try LoopbackTCP.freePort()
+    /// Starts `git daemon --export-all --base-path=basePath` on `port` (a free loopback port when nil) and
+    /// waits until it accepts connections. Giving the port of a daemon stopped before brings "the remote" back.
+    public init(basePath: URL, port: Int? = nil) throws {
+        let port = try port ?? LoopbackTCP.freePort()
         // Run git-daemon itself, not the `git daemon` wrapper: children spawned by Foundation's
         // Process from a Dispatch thread inherit its blocked signals (SIGTERM included), so
         // the daemon can only be stopped with SIGKILL, which would orphan the wrapper's child.
