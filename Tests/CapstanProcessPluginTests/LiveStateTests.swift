@@ -67,6 +67,33 @@ struct LiveStateTests {
         }
     }
 
+    /// Between stages too: the plugin's supervisor starts a dead HAProxy again with the recorded weights, so
+    /// traffic resumes without waiting for the next deployment.
+    @Test func aDeadHAProxyIsStartedAgainBetweenStages() async throws {
+        try await ProcessPluginFixture.run { fixture in
+            let plugin = try await fixture.plugin()
+            try fixture.checkout(Self.v1, version: "1.0.0", replicas: 1)
+            _ = try await plugin.executeStage(fixture.params(.sync, commit: Self.v1), log: StageLogLines().logger)
+            #expect(await plugin.restartHAProxyIfDead() == false, "a live HAProxy is left alone")
+            let haproxy = try #require(try fixture.state().haproxy?.master)
+            _ = kill(-haproxy.pid, SIGKILL)
+            #expect(await haproxy.waitUntilGone(within: .seconds(3)))
+            #expect(fixture.servedVersion() == nil)
+
+            let supervisor = Task { await plugin.superviseHAProxy(every: .milliseconds(100)) }
+            var served: String?
+            for _ in 0..<100 where served == nil {
+                try await Task.sleep(for: .milliseconds(100))
+                served = fixture.servedVersion()
+            }
+            supervisor.cancel()
+            await supervisor.value
+            #expect(served == "1.0.0")
+            let restarted = try #require(try fixture.state().haproxy?.master)
+            #expect(restarted != haproxy && restarted.isAlive)
+        }
+    }
+
     @Test func theMetricsPortServesHAProxysPrometheusExporter() async throws {
         try await ProcessPluginFixture.run { fixture in
             try fixture.checkout(Self.v1, version: "1.0.0", replicas: 1)
