@@ -53,6 +53,8 @@ let package = Package(
             dependencies: [
                 "CapstanCore", "CapstanConfig", "CapstanGit", "CapstanPluginKit", "CapstanAnalysis",
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -148,13 +150,13 @@ let package = Package(
         ),
         .testTarget(
             name: "CapstanEngineTests",
-            dependencies: ["CapstanEngine", "CapstanCore", "CapstanGit", "CapstanPluginKit", "CapstanTesting"],
+            dependencies: ["CapstanEngine", "CapstanCore", "CapstanGit", "CapstanPluginKit", "CapstanTesting", "CapstanStore"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CapstanCLITests",
             dependencies: [
-                "CapstanCLI", "CapstanCore", "CapstanTesting", "CapstanServer",
+                "CapstanCLI", "CapstanCore", "CapstanTesting", "CapstanServer", "CapstanEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -61,6 +61,8 @@ extension Capstan {
             let drift = DriftDetector(store: store, readers: loaders, platforms: hosts, selfHealWindow: settings.selfHealWindow)
             let controller = Controller(reconcilers: reconcilers, runner: runner, store: store, drift: drift,
                                         driftInterval: settings.driftInterval)
+            let notifier = try Self.notifier(settings, store: store, logger: logger)
+            try await notifier.prepare()  // before anything appends: a new receiver starts at the end of the log
             let (host, port) = try Self.split(settings.listen)
             let metrics: @Sendable () -> String = {
                 var buffer: [UInt8] = []
@@ -83,7 +85,8 @@ extension Capstan {
             })
             let group = ServiceGroup(configuration: .init(
                 services: [.init(service: StageLogService(recorder: stageLogs)),
-                           .init(service: ControllerService(controller: controller)), .init(service: api)],
+                           .init(service: ControllerService(controller: controller)),
+                           .init(service: NotifierService(notifier: notifier)), .init(service: api)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
             for host in hosts.values { await host.shutdown() }

@@ -58,7 +58,8 @@ extension ServerConfigDecoder {
         return secret(f, given: given, node, path, r)
     }
 
-    private static func secret(_ f: Fields, given: [String], _ node: Node, _ path: FieldPath, _ r: YAMLReader)
+    /// Exactly one of `secret`, `secretEnv`, `secretFile` (`given`: those present); notifications sign with one too.
+    static func secret(_ f: Fields, given: [String], _ node: Node, _ path: FieldPath, _ r: YAMLReader)
         -> WebhookSecret? {
         guard given.count == 1 else {
             r.error("give exactly one of secret, secretEnv or secretFile (got \(given.joined(separator: ", ")))",

@@ -8,7 +8,7 @@ public enum ServerConfigDecoder {
     public static let objects: [String: [String]] = [
         "ServerConfig": [
             "dataDir", "listen", "repositories", "targets", "driftInterval", "selfHealWindow", "analysisProviders",
-            "auth", "webhooks",
+            "auth", "webhooks", "notifications",
         ],
         "Repository": ["name", "url", "branch", "pollInterval", "credentials", "webhookSecret"],
         "Credentials": ["username", "tokenEnv", "tokenFile", "sshKeyFile", "passphraseEnv", "passphraseFile"],
@@ -16,7 +16,7 @@ public enum ServerConfigDecoder {
         "AnalysisProvider": ["name", "type", "url", "timeout", "credentials"],
         "ProviderCredentials": ["username", "tokenEnv", "tokenFile", "passwordEnv", "passwordFile"],
         "Auth": ["tokensFile", "anonymousRead"],
-    ].merging(webhookObjects) { first, _ in first }
+    ].merging(webhookObjects) { first, _ in first }.merging(notificationObjects) { first, _ in first }
 
     /// Decodes one file; `file` is the name used in diagnostics.
     public static func decode(_ data: Data, file: String) -> Decoded<ServerConfig> {
@@ -44,6 +44,9 @@ public enum ServerConfigDecoder {
         } ?? []
         config.auth = doc.optional("auth") { auth($0, $1, r) }
         config.webhooks = doc.optional("webhooks") { webhooks($0, $1, r) } ?? config.webhooks
+        config.notifications = doc.optional("notifications") { node, path in
+            r.list(node, path) { notification($0, $1, r) }.map { unique($0, \.name, what: "notification", node, path, r) }
+        } ?? []
         return config
     }
 

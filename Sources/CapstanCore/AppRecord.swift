@@ -25,9 +25,13 @@ public struct AppRecord: Sendable, Hashable, Codable {
     /// The desired-vs-live diff as people read it; empty when synced.
     public var diff: String?
     public var updatedAt: Date
+    /// The labels of its `capstan.yaml` at the last commit Capstan read it, so that notifications can filter
+    /// on them without reading Git.
+    public var labels: [String: String]
 
     public init(name: String, repository: String, configPath: String, status: SyncStatus = .unknown,
-                lastDeployedCommit: CommitID? = nil, summary: String? = nil, diff: String? = nil, updatedAt: Date) {
+                lastDeployedCommit: CommitID? = nil, summary: String? = nil, diff: String? = nil, updatedAt: Date,
+                labels: [String: String] = [:]) {
         self.name = name
         self.repository = repository
         self.configPath = configPath
@@ -36,5 +40,6 @@ public struct AppRecord: Sendable, Hashable, Codable {
         self.summary = summary
         self.diff = diff
         self.updatedAt = updatedAt
+        self.labels = labels
     }
 }

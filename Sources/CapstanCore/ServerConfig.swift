@@ -16,12 +16,14 @@ public struct ServerConfig: Sendable, Hashable {
     public var auth: AuthConfig?
     /// Who may tell Capstan about pushes (`POST /webhooks/<provider>`), so that it fetches before the next poll.
     public var webhooks: WebhookConfig
+    /// Where events are POSTed as they happen (docs/notifications.md); names are unique.
+    public var notifications: [NotificationConfig]
 
     public init(dataDir: String = "./.capstan", listen: String = "127.0.0.1:8080",
                 repositories: [RepositoryConfig] = [], targets: [TargetConfig] = [TargetConfig.local],
                 driftInterval: Duration = .seconds(30), selfHealWindow: Duration = .seconds(60),
                 analysisProviders: [AnalysisProviderConfig] = [], auth: AuthConfig? = nil,
-                webhooks: WebhookConfig = WebhookConfig()) {
+                webhooks: WebhookConfig = WebhookConfig(), notifications: [NotificationConfig] = []) {
         self.dataDir = dataDir
         self.listen = listen
         self.repositories = repositories
@@ -31,6 +33,7 @@ public struct ServerConfig: Sendable, Hashable {
         self.analysisProviders = analysisProviders
         self.auth = auth
         self.webhooks = webhooks
+        self.notifications = notifications
     }
 }
 

@@ -9,8 +9,9 @@ extension RepositoryReconciler {
         let tree = source.tree(at: head)
         let catalog = try await AppDiscovery.discover(in: tree)
         invalid = [:]
-        let records = Dictionary(try await store.apps().filter { $0.repository == repository.name }.map { ($0.name, $0) },
+        var records = Dictionary(try await store.apps().filter { $0.repository == repository.name }.map { ($0.name, $0) },
                                  uniquingKeysWith: { first, _ in first })
+        try await recordLabels(catalog.apps, records: &records)
         try await markInvalidConfigs(catalog.diagnostics, records: records, outcome: &outcome)
 
         // Applications are compared with the commit each last deployed; most share one, so diff once per base.
@@ -83,6 +84,7 @@ extension RepositoryReconciler {
         }
         var updated = record ?? AppRecord(name: name, repository: repository.name, configPath: app.configPath, updatedAt: at)
         updated.configPath = app.configPath
+        updated.labels = app.spec.labels
         if updated.status != .deploying { events.append(statusEvent(name, from: record?.status, to: .deploying, at: at)) }
         updated.status = .deploying
         updated.summary = "deploying \(head.short)"
@@ -109,12 +111,28 @@ extension RepositoryReconciler {
         if record?.status == status, record?.summary == summary { return }
         let at = now()
         var updated = record ?? AppRecord(name: app.spec.name, repository: repository.name, configPath: app.configPath,
-                                          updatedAt: at)
+                                          updatedAt: at, labels: app.spec.labels)
         let event = statusEvent(app.spec.name, from: record?.status, to: status, at: at, summary: summary)
         updated.status = status
         updated.summary = summary
         updated.updatedAt = at
         try await store.write([.upsertApp(updated)], events: [event])
+    }
+
+    /// Keeps each known application's labels as its `capstan.yaml` at the head has them, for notifications
+    /// that filter on labels: done for every application at every new head (and so once at each start,
+    /// which fills them in for a store written before labels were kept), not only for those deployed now.
+    /// No event: labels are not a status.
+    private func recordLabels(_ apps: [DiscoveredApp], records: inout [String: AppRecord]) async throws {
+        var changes: [StoreChange] = []
+        for app in apps where records[app.spec.name].map({ $0.labels != app.spec.labels }) ?? false {
+            // Read again just before writing: the runner or drift may have moved the status since `records`.
+            guard var record = try await store.app(app.spec.name) else { continue }
+            record.labels = app.spec.labels
+            records[app.spec.name] = record
+            changes.append(.upsertApp(record))
+        }
+        if !changes.isEmpty { try await store.write(changes, events: []) }
     }
 
     func statusEvent(_ app: String, from: SyncStatus?, to: SyncStatus, at: Date, summary: String? = nil) -> NewEvent {

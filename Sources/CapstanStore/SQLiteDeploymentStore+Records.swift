@@ -10,7 +10,7 @@ enum Records {
         #"id, app, "commit", previous_commit, trigger, strategy, state, reason, created_at, updated_at"#
     static let stageColumns = "deployment, stage_index, kind, state, attempts, reason, started_at, finished_at, options"
     static let approvalColumns = "deployment, stage_index, approver, at"
-    static let appColumns = "name, repository, config_path, status, last_deployed_commit, summary, diff, updated_at"
+    static let appColumns = "name, repository, config_path, status, last_deployed_commit, summary, diff, updated_at, labels"
     static let eventColumns = "sequence, kind, at, app, deployment, stage_index, message, data"
 
     // MARK: Deployments
@@ -105,12 +105,23 @@ enum Records {
             lastDeployedCommit: try optionalCommit(row, 4, "apps.last_deployed_commit"),
             summary: try row.decode(String?.self, atIndex: 5),
             diff: try row.decode(String?.self, atIndex: 6),
-            updatedAt: try date(row, 7))
+            updatedAt: try date(row, 7),
+            labels: try labels(row, 8))
     }
 
     static func arguments(_ app: AppRecord) -> StatementArguments {
         [app.name, app.repository, app.configPath, app.status.rawValue, app.lastDeployedCommit?.hex, app.summary,
-         app.diff, StoreDate.microseconds(app.updatedAt)]
+         app.diff, StoreDate.microseconds(app.updatedAt), EventData.encode(app.labels)]
+    }
+
+    /// Labels are a JSON object of strings, like an event's data (and encoded the same way).
+    private static func labels(_ row: Row, _ index: Int) throws -> [String: String] {
+        let text = try row.decode(String.self, atIndex: index)
+        do {
+            return try EventData.decode(text)
+        } catch {
+            throw StoreError.unavailable("apps.labels holds \"\(text.prefix(80))\", which is not a JSON object of strings")
+        }
     }
 
     // MARK: Events
@@ -148,7 +159,7 @@ enum Records {
 
     // MARK: Checked column reads
 
-    private static func value<T: RawRepresentable>(_ type: T.Type, _ row: Row, _ index: Int, _ column: String) throws -> T
+    static func value<T: RawRepresentable>(_ type: T.Type, _ row: Row, _ index: Int, _ column: String) throws -> T
     where T.RawValue == String {
         let text = try row.decode(String.self, atIndex: index)
         guard let value = T(rawValue: text) else {
@@ -169,7 +180,7 @@ enum Records {
         try row.decode(String?.self, atIndex: index) == nil ? nil : try commit(row, index, column)
     }
 
-    private static func date(_ row: Row, _ index: Int) throws -> Date {
+    static func date(_ row: Row, _ index: Int) throws -> Date {
         StoreDate.date(try row.decode(Int64.self, atIndex: index))
     }
 

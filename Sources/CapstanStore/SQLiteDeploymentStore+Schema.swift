@@ -15,6 +15,9 @@ enum Schema {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }()
 
@@ -107,5 +110,36 @@ enum Schema {
     /// store's hot path) a second index update.
     static let v2 = """
         ALTER TABLE stages ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+        """
+
+    /// Outbound notifications: the outbox, each receiver's cursor in the event log, and the applications'
+    /// labels (notifications filter on them; the labels live in Git, which the notifier does not read).
+    ///
+    /// A receiver's deliveries are read pending-only and in event order, hence the partial index: delivered
+    /// and dead rows (most of the table) cost it nothing. Pruning finished rows scans the table, which it
+    /// does once an hour; an index for it would cost every delivery an extra index update.
+    static let v3 = """
+        ALTER TABLE apps ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+
+        CREATE TABLE notification_cursors (
+            notification TEXT NOT NULL PRIMARY KEY,
+            sequence INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE notification_deliveries (
+            id TEXT NOT NULL PRIMARY KEY,
+            notification TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            body BLOB NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_at INTEGER NOT NULL,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX notification_deliveries_pending ON notification_deliveries(notification, sequence)
+            WHERE state = 'pending';
         """
 }

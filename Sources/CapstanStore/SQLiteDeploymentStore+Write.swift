@@ -47,9 +47,9 @@ extension SQLiteDeploymentStore {
             }
         case .upsertApp(let app):
             try db.cachedStatement(sql: """
-                INSERT INTO apps (\(Records.appColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                INSERT INTO apps (\(Records.appColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                 ON CONFLICT (name) DO UPDATE SET repository = ?2, config_path = ?3, status = ?4,
-                    last_deployed_commit = ?5, summary = ?6, diff = ?7, updated_at = ?8
+                    last_deployed_commit = ?5, summary = ?6, diff = ?7, updated_at = ?8, labels = ?9
                 """).execute(arguments: Records.arguments(app))
         case .insertApproval(let approval):
             try insert(approval, db)

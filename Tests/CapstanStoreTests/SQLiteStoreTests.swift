@@ -33,7 +33,7 @@ import Testing
             for _ in 0..<3 {
                 // A second run of v1 (or v2) would fail on CREATE TABLE (ADD COLUMN): reopening proves it is skipped.
                 try await SQLiteDeploymentStore.withStore(at: url) { store in
-                    #expect(try await store.appliedMigrations() == ["v1", "v2"])
+                    #expect(try await store.appliedMigrations() == ["v1", "v2", "v3"])
                     #expect(try await store.integrityCheck() == ["ok"])
                     try await store.write([], events: [Sample.event()])
                 }
@@ -47,9 +47,10 @@ import Testing
 
     @Test func aVersion1FileGainsStageOptionsAndKeepsItsStages() async throws {
         try await withTemporaryStoreURL { url in
-            // Make the file what v1 left: no options column, no v2 in the migrations table, one stage row.
+            // Make the file what v1 left: no options column, no v2 (or v3) in the migrations table, one stage row.
             try await SQLiteDeploymentStore.withStore(at: url) { store in
                 try await store.write([.insertDeployment(Sample.deployment("a"), stages: [])], events: [])
+                try await store.executeUnchecked(OutboxTests.undoV3)
                 try await store.executeUnchecked("""
                     ALTER TABLE stages DROP COLUMN options;
                     DELETE FROM grdb_migrations WHERE identifier = 'v2';
@@ -60,7 +61,7 @@ import Testing
             try await SQLiteDeploymentStore.withStore(at: url) { store in
                 let stages = try await store.stages(of: Sample.id("a"))
                 #expect(stages == [StageRecord(deployment: Sample.id("a"), index: 0, kind: .sync, state: .running, attempts: 1)])
-                #expect(try await store.appliedMigrations() == ["v1", "v2"])
+                #expect(try await store.appliedMigrations() == ["v1", "v2", "v3"])
                 #expect(try await store.integrityCheck() == ["ok"])
             }
         }
