@@ -30,7 +30,7 @@ public enum AppDiscovery {
                 let there = first.location.map { ":\($0.line):\($0.column)" } ?? ""
                 catalog.diagnostics.append(ConfigDiagnostic(
                     file: displayPrefix + path, line: here?.line ?? 1, column: here?.column ?? 1, field: "name",
-                    message: "application \"\(spec.name)\" is already defined in \(displayPrefix + first.path)\(there); "
+                    message: "application \(quote(spec.name)) is already defined in \(displayPrefix + first.path)\(there); "
                         + "names must be unique in a repository"))
                 duplicated.insert(spec.name)
                 continue
@@ -58,14 +58,14 @@ public enum AppDiscovery {
         }
         guard let kinds = ManifestDecoder.kindsByPlatform[app.spec.platform] else {
             let known = ManifestDecoder.kindsByPlatform.keys.sorted().joined(separator: ", ")
-            fail("platform", "unknown platform \"\(app.spec.platform)\" (known: \(known))")
+            fail("platform", "unknown platform \(quote(app.spec.platform)) (known: \(known))")
             return Decoded(value: nil, diagnostics: diagnostics)
         }
         var manifests: [Manifest] = []
         for (index, relative) in app.spec.manifests.enumerated() {
             let field = "manifests[\(index)]"
             guard let path = RepoPath.resolve(relative, in: app.folder) else {
-                fail(field, "manifest path \"\(relative)\" leaves the repository")
+                fail(field, "manifest path \(quote(relative)) leaves the repository")
                 continue
             }
             guard let data = try await tree.read(path) else {
