@@ -148,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CapstanEngineTests",
-            dependencies: ["CapstanEngine", "CapstanCore", "CapstanGit", "CapstanPluginKit", "CapstanTesting"],
+            dependencies: ["CapstanEngine", "CapstanConfig", "CapstanCore", "CapstanGit", "CapstanPluginKit", "CapstanTesting"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -20,6 +20,12 @@ public enum AppDiscovery {
         var firstByName: [String: (path: String, location: SourceLocation?)] = [:]
         var duplicated: Set<String> = []
         for path in configs {
+            if try await tree.symlink(on: path) != nil {
+                catalog.diagnostics.append(ConfigDiagnostic(
+                    file: displayPrefix + path, line: 1, column: 1, field: "",
+                    message: "\(ApplicationDecoder.fileName) is a symbolic link; commit the file itself (Capstan never follows links)"))
+                continue
+            }
             guard let data = try await tree.read(path) else { continue }
             let decoded = ApplicationDecoder.decode(data, file: displayPrefix + path)
             catalog.diagnostics += decoded.diagnostics
@@ -66,6 +72,11 @@ public enum AppDiscovery {
             let field = "manifests[\(index)]"
             guard let path = RepoPath.resolve(relative, in: app.folder) else {
                 fail(field, "manifest path \(quote(relative)) leaves the repository")
+                continue
+            }
+            if let link = try await tree.symlink(on: path) {
+                fail(field, "manifest path \(quote(relative)) goes through \(displayPrefix + link), a symbolic link; "
+                     + "Capstan reads only files committed in the repository, never where a link points")
                 continue
             }
             guard let data = try await tree.read(path) else {
