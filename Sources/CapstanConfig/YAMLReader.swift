@@ -9,7 +9,8 @@ struct FieldPath: Sendable, Hashable, CustomStringConvertible {
 
     /// A key longer than any field name is cut, so a megabyte key cannot make a megabyte path.
     func key(_ key: String) -> FieldPath {
-        let key = key.count > 64 ? String(key.prefix(64)) + "…" : key
+        // An empty key is shown as `""`, so the path still names it (found by the fuzzer, seed 0xb97fffc2fdf87abb).
+        let key = key.isEmpty ? "\"\"" : key.count > 64 ? String(key.prefix(64)) + "…" : key
         return FieldPath(text: text.isEmpty ? key : "\(text).\(key)")
     }
     func index(_ index: Int) -> FieldPath { FieldPath(text: "\(text)[\(index)]") }

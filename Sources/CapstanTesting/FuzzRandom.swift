@@ -35,6 +35,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// One element of a non-empty array.
     public mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 
+    /// Fisher–Yates with this generator (not the standard library's `shuffle`, whose algorithm may change).
+    public mutating func shuffle<T>(_ items: inout [T]) {
+        for index in items.indices.dropLast().reversed() {
+            items.swapAt(index, below(index + 1))
+        }
+    }
+
     /// The seed of case `index` of a run started at `base`: every case can be replayed on its own.
     public static func caseSeed(base: UInt64, index: Int) -> UInt64 {
         var mixer = SplitMix64(seed: base ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))

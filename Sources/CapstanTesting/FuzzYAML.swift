@@ -81,7 +81,7 @@ public enum FuzzYAML {
             }
             if rng.chance(8) { pairs.append((scalar(schema.words, &rng), value(for: "", depth: depth, &rng))) }
             if rng.chance(4), let anchor = anchors.last { pairs.append(("<<", .alias(anchor))) }
-            if rng.chance(5), !pairs.isEmpty { pairs.shuffle(using: &rng) }
+            if rng.chance(5) { rng.shuffle(&pairs) }
             return .map(pairs)
         }
 
@@ -113,7 +113,8 @@ public enum FuzzYAML {
             if rng.chance(50) {
                 return .list((0..<rng.within(0...3)).map { _ in value(for: "", depth: depth + 1, &rng) })
             }
-            let keys = schema.objects.values.flatMap { $0 }
+            // Sorted: a dictionary's order changes from one process to the next, and the input must not.
+            let keys = schema.objects.keys.sorted().flatMap { schema.objects[$0]! }
             return .map((0..<rng.within(0...3)).map { _ in (rng.pick(keys), value(for: "", depth: depth + 1, &rng)) })
         }
 

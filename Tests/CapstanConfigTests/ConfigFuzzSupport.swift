@@ -60,7 +60,7 @@ struct ConfigFuzzTarget: Sendable {
         name: "config.application", file: "apps/shop/capstan.yaml",
         schema: FuzzSchema(
             objects: ConfigSchema.objects.merging([
-                "With": Array(Set(ConfigSchema.objects.filter { $0.key.hasPrefix("StageOptions.") }.values.joined())),
+                "With": Array(Set(ConfigSchema.objects.filter { $0.key.hasPrefix("StageOptions.") }.values.joined())).sorted(),
                 "Labels": ["team", "env", "PATH"],
             ]) { first, _ in first },
             root: "Application",
