@@ -150,7 +150,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CapstanEngineTests",
-            dependencies: ["CapstanEngine", "CapstanCore", "CapstanGit", "CapstanPluginKit", "CapstanTesting", "CapstanStore"],
+            dependencies: ["CapstanEngine", "CapstanConfig", "CapstanCore", "CapstanGit", "CapstanPluginKit", "CapstanTesting",
+                           "CapstanStore"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -20,6 +20,12 @@ public enum AppDiscovery {
         var firstByName: [String: (path: String, location: SourceLocation?)] = [:]
         var duplicated: Set<String> = []
         for path in configs {
+            if try await tree.symlink(on: path) != nil {
+                catalog.diagnostics.append(ConfigDiagnostic(
+                    file: displayPrefix + path, line: 1, column: 1, field: "",
+                    message: "\(ApplicationDecoder.fileName) is a symbolic link; commit the file itself (Capstan never follows links)"))
+                continue
+            }
             guard let data = try await tree.read(path) else { continue }
             let decoded = ApplicationDecoder.decode(data, file: displayPrefix + path)
             catalog.diagnostics += decoded.diagnostics
@@ -30,7 +36,7 @@ public enum AppDiscovery {
                 let there = first.location.map { ":\($0.line):\($0.column)" } ?? ""
                 catalog.diagnostics.append(ConfigDiagnostic(
                     file: displayPrefix + path, line: here?.line ?? 1, column: here?.column ?? 1, field: "name",
-                    message: "application \"\(spec.name)\" is already defined in \(displayPrefix + first.path)\(there); "
+                    message: "application \(quote(spec.name)) is already defined in \(displayPrefix + first.path)\(there); "
                         + "names must be unique in a repository"))
                 duplicated.insert(spec.name)
                 continue
@@ -58,14 +64,19 @@ public enum AppDiscovery {
         }
         guard let kinds = ManifestDecoder.kindsByPlatform[app.spec.platform] else {
             let known = ManifestDecoder.kindsByPlatform.keys.sorted().joined(separator: ", ")
-            fail("platform", "unknown platform \"\(app.spec.platform)\" (known: \(known))")
+            fail("platform", "unknown platform \(quote(app.spec.platform)) (known: \(known))")
             return Decoded(value: nil, diagnostics: diagnostics)
         }
         var manifests: [Manifest] = []
         for (index, relative) in app.spec.manifests.enumerated() {
             let field = "manifests[\(index)]"
             guard let path = RepoPath.resolve(relative, in: app.folder) else {
-                fail(field, "manifest path \"\(relative)\" leaves the repository")
+                fail(field, "manifest path \(quote(relative)) leaves the repository")
+                continue
+            }
+            if let link = try await tree.symlink(on: path) {
+                fail(field, "manifest path \(quote(relative)) goes through \(displayPrefix + link), a symbolic link; "
+                     + "Capstan reads only files committed in the repository, never where a link points")
                 continue
             }
             guard let data = try await tree.read(path) else {

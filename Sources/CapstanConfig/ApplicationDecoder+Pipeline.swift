@@ -106,7 +106,7 @@ extension ApplicationDecoder {
             return .percent(percent)
         }
         if let count = Int(text), (1...1000).contains(count) { return .count(count) }
-        r.error("expected a number of instances (1-1000) or a percentage like \"50%\", got \"\(text)\"", at: node, path)
+        r.error("expected a number of instances (1-1000) or a percentage like \"50%\", got \(quote(text))", at: node, path)
         return nil
     }
 

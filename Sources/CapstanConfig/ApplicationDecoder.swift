@@ -46,10 +46,10 @@ public enum ApplicationDecoder {
     static func checkHeader(_ doc: Fields, kind: String) {
         let r = doc.reader
         if let version = doc.required("apiVersion", r.string), version != ConfigSchema.apiVersion {
-            r.error("expected \"\(ConfigSchema.apiVersion)\", got \"\(version)\"", at: doc.node("apiVersion"), .root.key("apiVersion"))
+            r.error("expected \"\(ConfigSchema.apiVersion)\", got \(quote(version))", at: doc.node("apiVersion"), .root.key("apiVersion"))
         }
         if let actual = doc.required("kind", r.string), actual != kind {
-            r.error("expected \"\(kind)\", got \"\(actual)\"", at: doc.node("kind"), .root.key("kind"))
+            r.error("expected \"\(kind)\", got \(quote(actual))", at: doc.node("kind"), .root.key("kind"))
         }
     }
 
@@ -57,7 +57,7 @@ public enum ApplicationDecoder {
         guard let items = r.list(node, path, { item, itemPath -> String? in
             guard let text = r.nonEmptyString(item, itemPath) else { return nil }
             guard !text.hasPrefix("/") else {
-                r.error("manifest path \"\(text)\" is absolute; name it relative to the application's folder",
+                r.error("manifest path \(quote(text)) is absolute; name it relative to the application's folder",
                         at: item, itemPath)
                 return nil
             }

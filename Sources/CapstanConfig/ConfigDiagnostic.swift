@@ -36,6 +36,10 @@ public struct Decoded<Value: Sendable>: Sendable {
 enum Suggestion {
     /// The candidate nearest to `word` by edit distance, if it is close enough to be a likely typo.
     static func closest(to word: String, in candidates: [String]) -> String? {
+        // Edit distance is at least the difference in length: a word much longer than every candidate is no
+        // typo, and measuring a megabyte key against each field took seconds.
+        let longest = candidates.map(\.count).max() ?? 0
+        guard word.utf8.count <= 4 * longest + 8 else { return nil }
         let lower = word.lowercased()
         if let same = candidates.first(where: { $0.lowercased() == lower }) { return same }
         let scored = candidates.map { ($0, distance(lower, $0.lowercased())) }
@@ -62,4 +66,16 @@ enum Suggestion {
         }
         return d[a.count][b.count]
     }
+}
+
+/// A user's value as a message shows it: in quotes, control characters escaped, cut after 60 characters —
+/// so a megabyte scalar, or one holding a NUL or an escape sequence, still gives a one-line message.
+func quote(_ text: some StringProtocol) -> String {
+    let limit = 60
+    var shown = ""
+    for scalar in text.unicodeScalars.prefix(limit) {
+        shown += scalar.value < 0x20 || scalar.value == 0x7F ? scalar.escaped(asASCII: true) : String(scalar)
+    }
+    let count = text.count
+    return "\"" + shown + "\"" + (count > limit ? "… (\(count) characters)" : "")
 }

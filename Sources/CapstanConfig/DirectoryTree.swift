@@ -24,6 +24,17 @@ public struct DirectoryTree: SourceTree {
         return try Data(contentsOf: url)
     }
 
+    /// The first part of `path` that is a symbolic link on disk, or nil.
+    public func symlink(on path: String) async throws -> String? {
+        var prefix = ""
+        for part in path.split(separator: "/") {
+            prefix += (prefix.isEmpty ? "" : "/") + part
+            let values = try? root.appendingPathComponent(prefix).resourceValues(forKeys: [.isSymbolicLinkKey])
+            if values?.isSymbolicLink == true { return prefix }
+        }
+        return nil
+    }
+
     private func walk(_ folder: URL, prefix: String, into result: inout [String]) throws {
         let keys: [URLResourceKey] = [.isDirectoryKey, .isSymbolicLinkKey]
         let entries = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: keys)

@@ -22,7 +22,7 @@ public enum ManifestDecoder {
         default:
             let known = kindsByPlatform.values.flatMap { $0 }
             let hint = Suggestion.closest(to: kind, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
-            reader.error("unknown manifest kind \"\(kind)\" (known: \(known.joined(separator: ", ")))\(hint)",
+            reader.error("unknown manifest kind \(quote(kind)) (known: \(known.joined(separator: ", ")))\(hint)",
                          at: kindNode, .root.key("kind"))
             value = nil
         }
@@ -49,7 +49,7 @@ public enum ManifestDecoder {
             let http = f.optional("http") { node, path -> String? in
                 guard let text = r.nonEmptyString(node, path) else { return nil }
                 guard text.hasPrefix("/") else {
-                    r.error("expected an HTTP path starting with /, got \"\(text)\"", at: node, path)
+                    r.error("expected an HTTP path starting with /, got \(quote(text))", at: node, path)
                     return nil
                 }
                 return text

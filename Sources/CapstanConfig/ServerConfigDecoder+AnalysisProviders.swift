@@ -40,7 +40,7 @@ extension ServerConfigDecoder {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
               let host = url.host, !host.isEmpty
         else {
-            r.error("expected an http:// or https:// URL like http://127.0.0.1:9090, got \"\(text)\"", at: node, path)
+            r.error("expected an http:// or https:// URL like http://127.0.0.1:9090, got \(quote(text))", at: node, path)
             return nil
         }
         if url.password != nil || url.user != nil {
@@ -49,7 +49,7 @@ extension ServerConfigDecoder {
             return nil
         }
         if url.query != nil || url.fragment != nil {
-            r.error("expected the server's base URL without ?query or #fragment, got \"\(text)\"", at: node, path)
+            r.error("expected the server's base URL without ?query or #fragment, got \(quote(text))", at: node, path)
             return nil
         }
         return text

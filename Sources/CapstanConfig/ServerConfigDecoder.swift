@@ -56,7 +56,7 @@ public enum ServerConfigDecoder {
         guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
               let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
         else {
-            r.error("expected host:port like 127.0.0.1:8080, got \"\(text)\"", at: node, path)
+            r.error("expected host:port like 127.0.0.1:8080, got \(quote(text))", at: node, path)
             return nil
         }
         return text
@@ -149,7 +149,7 @@ public enum ServerConfigDecoder {
         return items.filter { item in
             let name = item[keyPath: key]
             guard seen.insert(name).inserted else {
-                r.error("two \(what) entries are named \"\(name)\"", at: node, path)
+                r.error("two \(what) entries are named \(quote(name))", at: node, path)
                 return false
             }
             return true

@@ -20,7 +20,7 @@ extension YAMLReader {
             guard known.contains(name) else {
                 let hint = Suggestion.closest(to: name, in: known).map { "; did you mean \"\($0)\"?" }
                     ?? "; known fields: \(known.joined(separator: ", "))"
-                error("unknown field \"\(name)\"\(hint)", at: key, path.key(name))
+                error("unknown field \(quote(name))\(hint)", at: key, path.key(name))
                 continue
             }
             record(path.key(name), value)
@@ -67,7 +67,7 @@ extension YAMLReader {
             && text.allSatisfy { $0.isLowercaseASCIILetter || ($0.isASCII && $0.isNumber) || $0 == "-" }
             && !text.hasSuffix("-")
         guard valid else {
-            error("expected a name of lowercase letters, digits and '-' starting with a letter (at most 63), got \"\(text)\"",
+            error("expected a name of lowercase letters, digits and '-' starting with a letter (at most 63), got \(quote(text))",
                   at: node, path)
             return nil
         }
@@ -80,7 +80,7 @@ extension YAMLReader {
         case "false": return false
         case nil: return nil
         case let other?:
-            error("expected true or false, got \"\(other)\"", at: node, path)
+            error("expected true or false, got \(quote(other))", at: node, path)
             return nil
         }
     }
@@ -88,7 +88,7 @@ extension YAMLReader {
     func int(_ node: Node, _ path: FieldPath, in range: ClosedRange<Int>) -> Int? {
         guard let text = string(node, path) else { return nil }
         guard let value = Int(text) else {
-            error("expected an integer, got \"\(text)\"", at: node, path)
+            error("expected an integer, got \(quote(text))", at: node, path)
             return nil
         }
         guard range.contains(value) else {
@@ -101,7 +101,7 @@ extension YAMLReader {
     func double(_ node: Node, _ path: FieldPath, in range: ClosedRange<Double>? = nil) -> Double? {
         guard let text = string(node, path) else { return nil }
         guard let value = Double(text), value.isFinite else {
-            error("expected a number, got \"\(text)\"", at: node, path)
+            error("expected a number, got \(quote(text))", at: node, path)
             return nil
         }
         if let range, !range.contains(value) {
@@ -114,7 +114,7 @@ extension YAMLReader {
     func duration(_ node: Node, _ path: FieldPath) -> Duration? {
         guard let text = string(node, path) else { return nil }
         guard let value = DurationText.parse(text) else {
-            error("expected a duration like 30s, 5m or 1h, got \"\(text)\"", at: node, path)
+            error("expected a duration like 30s, 5m or 1h, got \(quote(text))", at: node, path)
             return nil
         }
         return value
@@ -137,7 +137,7 @@ extension YAMLReader {
         if let value = T(rawValue: text) { return value }
         let known = T.allCases.map(\.rawValue)
         let hint = Suggestion.closest(to: text, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
-        error("expected one of \(known.joined(separator: ", ")), got \"\(text)\"\(hint)", at: node, path)
+        error("expected one of \(known.joined(separator: ", ")), got \(quote(text))\(hint)", at: node, path)
         return nil
     }
 
@@ -174,7 +174,7 @@ extension Node {
     /// How the node's kind is named in messages.
     var kindName: String {
         switch self {
-        case .scalar(let scalar): isNull ? "null" : "\"\(scalar.string)\""
+        case .scalar(let scalar): isNull ? "null" : "\(quote(scalar.string))"
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .alias: "an alias"

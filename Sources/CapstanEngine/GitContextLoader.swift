@@ -35,6 +35,9 @@ public struct GitContextLoader: DeploymentContextLoader {
     /// The application and its manifests (raw text by path relative to its folder) at `commit`; reads only.
     public func desired(configPath: String, at commit: CommitID) async throws -> (DiscoveredApp, [String: String]) {
         let tree = source.tree(at: commit)
+        if let link = try await tree.symlink(on: configPath) {
+            throw Failure(description: "\(configPath): \(link) is a symbolic link at \(commit.short); Capstan never follows links")
+        }
         guard let data = try await tree.read(configPath) else {
             throw Failure(description: "\(configPath) does not exist at \(commit.short)")
         }
@@ -44,8 +47,16 @@ public struct GitContextLoader: DeploymentContextLoader {
         }
         let app = DiscoveredApp(spec: spec, configPath: configPath)
         var manifests: [String: String] = [:]
-        for relative in spec.manifests {
-            guard let path = RepoPath.resolve(relative, in: app.folder), let bytes = try await tree.read(path) else {
+        for (index, relative) in spec.manifests.enumerated() {
+            let field = "\(configPath): manifests[\(index)]"
+            guard let path = RepoPath.resolve(relative, in: app.folder) else {
+                throw Failure(description: "\(field): manifest path \"\(relative)\" leaves the repository")
+            }
+            if let link = try await tree.symlink(on: path) {
+                throw Failure(description: "\(field): manifest path \"\(relative)\" goes through \(link), a symbolic link; "
+                              + "Capstan never follows links")
+            }
+            guard let bytes = try await tree.read(path) else {
                 throw Failure(description: "manifest \(relative) of \(spec.name) is missing at \(commit.short)")
             }
             manifests[relative] = String(decoding: bytes, as: UTF8.self)
@@ -64,7 +75,8 @@ public struct GitContextLoader: DeploymentContextLoader {
             let staging = appRoot.appendingPathComponent(".staging-\(UUID().uuidString)")
             defer { try? fm.removeItem(at: staging) }
             let prefix = app.folder.isEmpty ? "" : app.folder + "/"
-            for path in try await source.files(at: commit) where path.hasPrefix(prefix) {
+            // A path must name a place under the folder: a crafted tree entry such as `..` never writes outside it.
+            for path in try await source.files(at: commit) where path.hasPrefix(prefix) && RepoPath.resolve(path, in: "") == path {
                 guard let bytes = try await source.readFile(path, at: commit) else { continue }
                 let file = staging.appendingPathComponent(String(path.dropFirst(prefix.count)))
                 try fm.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)

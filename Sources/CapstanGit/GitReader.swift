@@ -83,6 +83,24 @@ struct GitReader {
         }
     }
 
+    /// The first prefix of `path` (a folder on the way, or the file) whose tree entry is a symbolic link.
+    func symlink(on path: String, at commit: CommitID) throws(GitError) -> String? {
+        let operation = "read \(path) at \(commit.short)"
+        return try withTree(of: commit, operation) { (tree) throws(GitError) -> String? in
+            var prefix = ""
+            for part in path.split(separator: "/") {
+                prefix += (prefix.isEmpty ? "" : "/") + part
+                var entry: OpaquePointer?
+                let rc = git_tree_entry_bypath(&entry, tree, prefix)
+                if rc == GIT_ENOTFOUND.rawValue { return nil }
+                guard rc == 0, let entry else { throw context.failure(rc, operation, phase: .read) }
+                defer { git_tree_entry_free(entry) }
+                if git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK { return prefix }
+            }
+            return nil
+        }
+    }
+
     /// Paths that differ between two commits, sorted and unique (see `GitTreeDiff`).
     func changedPaths(from old: CommitID, to new: CommitID) throws(GitError) -> [String] {
         let operation = "diff \(old.short)..\(new.short)"

@@ -17,12 +17,18 @@ public struct GitTree: SourceTree {
     public func read(_ path: String) async throws -> Data? {
         try await source.readFile(path, at: commit, timeout: timeout)
     }
+
+    /// The first part of `path` committed as a symbolic link (mode 120000), or nil.
+    public func symlink(on path: String) async throws -> String? {
+        try await source.symlink(on: path, at: commit, timeout: timeout)
+    }
 }
 
 /// The read operations a `GitTree` needs, served by mirrors and local repositories alike.
 protocol GitReading: Sendable {
     func files(at commit: CommitID, timeout: Duration) async throws(GitError) -> [String]
     func readFile(_ path: String, at commit: CommitID, timeout: Duration) async throws(GitError) -> Data?
+    func symlink(on path: String, at commit: CommitID, timeout: Duration) async throws(GitError) -> String?
 }
 
 /// A worker session that can hand out a repository to read.
@@ -50,6 +56,12 @@ struct GitReadAPI<Session: ReadableSession>: GitReading {
     func readFile(_ path: String, at commit: CommitID, timeout: Duration) async throws(GitError) -> Data? {
         try await worker.run("read \(path) at \(commit.short)", context: context, timeout: timeout) { [context] (session, _) throws(GitError) in
             try session.reader(context).readFile(path, at: commit)
+        }
+    }
+
+    func symlink(on path: String, at commit: CommitID, timeout: Duration) async throws(GitError) -> String? {
+        try await worker.run("read \(path) at \(commit.short)", context: context, timeout: timeout) { [context] (session, _) throws(GitError) in
+            try session.reader(context).symlink(on: path, at: commit)
         }
     }
 

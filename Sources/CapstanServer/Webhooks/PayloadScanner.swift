@@ -44,6 +44,8 @@ struct PayloadScanner {
 
     /// The fields `shape` names.
     static func pick(_ body: Data, _ shape: Shape) throws(Failure) -> Picked {
+        // JSON is UTF-8 (RFC 8259): a broken sequence would otherwise turn into U+FFFD in a picked URL or ref.
+        guard String(validating: body, as: UTF8.self) != nil else { throw .notJSON }
         let topKeys = shape.topKeys, topNames = shape.topNames, nestedNames = shape.nested
         let result: Result<Picked, Failure> = body.withUnsafeBytes { bytes in
             var scanner = PayloadScanner(bytes: bytes)
