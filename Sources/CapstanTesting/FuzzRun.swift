@@ -19,8 +19,10 @@ public enum Fuzz {
     }
 
     /// Makes each case's input from its seed and checks it; `check` returns nil when the property holds, or
-    /// what is wrong. A case slower than `limit` fails too.
-    public static func run(_ target: String, count: Int, limit: Duration = .seconds(1),
+    /// what is wrong. A case slower than `limit` fails too: 10 s by default, far above any sound input (the
+    /// slowest take ~0.1 s) and far below what a blow-up costs (an alias bomb took 130 s), because a loaded
+    /// machine stalls every case at once for a second or two.
+    public static func run(_ target: String, count: Int, limit: Duration = .seconds(10),
                            make: (inout SplitMix64) -> [UInt8], check: ([UInt8]) -> String?) -> FuzzReport {
         var report = FuzzReport(target: target)
         let guardSlot = FuzzCrashGuard.begin(target)
@@ -49,7 +51,7 @@ public enum Fuzz {
     }
 
     /// ``run(_:count:limit:make:check:)`` for properties that await (requests to an in-process server).
-    public static func run(_ target: String, count: Int, limit: Duration = .seconds(1),
+    public static func run(_ target: String, count: Int, limit: Duration = .seconds(10),
                            make: (inout SplitMix64) -> [UInt8], check: ([UInt8]) async -> String?) async -> FuzzReport {
         var report = FuzzReport(target: target)
         let guardSlot = FuzzCrashGuard.begin(target)

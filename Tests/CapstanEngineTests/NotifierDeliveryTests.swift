@@ -77,7 +77,8 @@ import Testing
                 notifier.stop()
                 await task.value
                 let pending = try await store.pending(of: "ops", limit: 100)
-                #expect(pending.count >= 2 && pending[0].attempts > 0, "stopped with a retry pending and more waiting")
+                // What stop() let finish is recorded; what is left waits for the next process.
+                #expect(!pending.isEmpty, "stopped with deliveries still to make")
                 // The engine goes on while nothing delivers: events appended now are queued at the next start.
                 for n in 5...6 { sequences += try await fixture.deploy("checkout", id: "d-\(n)") }
                 resumeAt = fixture.now()
