@@ -226,7 +226,9 @@ extension PluginHost {
 extension PluginHost {
     /// The variables of the server's environment a plugin inherits: where programs are, the user, the locale
     /// and the temp folder — never the rest, which holds the server's secrets (webhook secrets, Git tokens).
-    public static let inherited: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR"]
+    /// (And the process plugin's crash-test hook, `CAPSTAN_PLUGIN_CRASH_AT`, which holds no secret.)
+    public static let inherited: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR",
+                                                "CAPSTAN_PLUGIN_CRASH_AT"]
 
     /// `environment` narrowed to ``inherited``.
     public static func baseEnvironment(from environment: [String: String]) -> [String: String] {

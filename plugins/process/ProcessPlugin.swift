@@ -65,6 +65,7 @@ actor ProcessPlugin: PlatformPlugin {
             throw JSONRPCError(.invalidParams, "the process platform does not run \(params.stage.rawValue)")
         }
         await acquireStageSlot()
+        PluginCrashPoint.hit("before-stage:\(params.stage.rawValue)", dataDirectory: setup.store.dataDirectory)
         appsInStage.insert(params.app)
         defer {
             appsInStage.remove(params.app)
@@ -80,6 +81,7 @@ actor ProcessPlugin: PlatformPlugin {
             try await ensureHAProxy(setup, log: log)
             try await releaseLeftovers(app: params.app, deployment: params.deploymentId, setup: setup, log: log)
             let reason = try await run(params, setup: setup, log: log)
+            PluginCrashPoint.hit("after-stage:\(params.stage.rawValue)", dataDirectory: setup.store.dataDirectory)
             state.completedStages[key] = reason
             try save(setup)
             return .success(reason)

@@ -92,6 +92,9 @@ struct InstanceRecord: Sendable, Hashable, Codable {
 struct StateStore: Sendable {
     let path: String
 
+    /// The folder the state file is in: the plugin's data directory.
+    var dataDirectory: String { (path as NSString).deletingLastPathComponent }
+
     init(dataDirectory: String) {
         path = (dataDirectory as NSString).appendingPathComponent("state.json")
     }
