@@ -60,7 +60,7 @@ extension Capstan {
                                           platforms: hosts, analysisProviders: providers)
             let drift = DriftDetector(store: store, readers: loaders, platforms: hosts, selfHealWindow: settings.selfHealWindow)
             let controller = Controller(reconcilers: reconcilers, runner: runner, store: store, drift: drift,
-                                        driftInterval: settings.driftInterval)
+                                        driftInterval: settings.driftInterval, logger: logger)
             let notifier = try Self.notifier(settings, store: store, logger: logger)
             try await notifier.prepare()  // before anything appends: a new receiver starts at the end of the log
             let (host, port) = try Self.split(settings.listen)

@@ -1,6 +1,7 @@
 public import CapstanCore
 public import Foundation
 import CapstanGit
+public import Logging
 import Metrics
 import Synchronization
 
@@ -21,6 +22,9 @@ public final class Controller: Sendable {
     let driftInterval: Duration
     /// Wall-clock time for records (approvals).
     let clockNow: @Sendable () -> Date
+    /// Where a poll's problems go (once per distinct problem): events record them too, unless the store
+    /// itself is what fails.
+    let logger: Logger
     private let running = Mutex<Set<String>>([])
     /// One per repository, by name: a webhook's refresh wakes that repository's poll loop.
     let triggers: [String: PollTrigger]
@@ -30,8 +34,9 @@ public final class Controller: Sendable {
     public init(reconcilers: [RepositoryReconciler], runner: DeploymentRunner, store: any DeploymentStore,
                 clock: any Clock<Duration> = ContinuousClock(), dispatchInterval: Duration = .seconds(1),
                 drift: DriftDetector? = nil, driftInterval: Duration = .seconds(30),
-                now: @escaping @Sendable () -> Date = Date.init) {
+                now: @escaping @Sendable () -> Date = Date.init, logger: Logger = Logger(label: "capstan.controller")) {
         self.clockNow = now
+        self.logger = logger
         self.reconcilers = reconcilers
         self.triggers = Dictionary(reconcilers.map { ($0.repository.name, PollTrigger()) }, uniquingKeysWith: { first, _ in first })
         self.runner = runner
@@ -72,12 +77,31 @@ public final class Controller: Sendable {
         let name = reconciler.repository.name
         let timer = Metrics.Timer(label: "capstan_poll_duration_seconds", dimensions: [("repository", name)],
                                   preferredDisplayUnit: .seconds)
+        var problem: String?
         while !Task.isCancelled {
             let started = ContinuousClock.now
-            let outcome = try? await reconciler.reconcile()
+            let outcome: RepositoryReconciler.Outcome?
+            var now: String?
+            do {
+                outcome = try await reconciler.reconcile()
+                if let error = outcome?.error { now = "\(error)" }
+            } catch {
+                // The store refused the poll's records (a full or read-only disk): nothing can deploy until it
+                // takes writes again, and no event can say so — only the log.
+                outcome = nil
+                now = "cannot record this poll, so nothing deploys until the store takes writes again: \(error)"
+            }
             timer.record(since: started)
             if let error = outcome?.error {
                 Counter(label: "capstan_git_errors_total", dimensions: [("repository", name), ("code", error.code.rawValue)]).increment()
+            }
+            if now != problem {
+                if let now {
+                    logger.error("repository \(name): \(now)")
+                } else if problem != nil {
+                    logger.info("repository \(name): polls work again")
+                }
+                problem = now
             }
             if let outcome, !outcome.created.isEmpty { wake.yield() }
             do { try await triggers[name]!.wait(interval, on: clock) } catch { return }
