@@ -1,7 +1,7 @@
 # Capstan — the two commands that matter: `make demo` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libgit2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config git ca-certificates python3 python3-yaml python3-jsonschema haproxy prometheus wrk
+APT_PACKAGES := libgit2-dev libcurl4-openssl-dev libsqlite3-dev pkg-config git ca-certificates python3 python3-yaml python3-jsonschema haproxy prometheus wrk curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CAPSTAN := .build/debug/capstan
 
