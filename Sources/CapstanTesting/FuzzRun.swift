@@ -50,6 +50,22 @@ public enum Fuzz {
         return report
     }
 
+    /// ``run(_:count:limit:make:check:)`` on a thread of its own, for a test to await: thousands of CPU-bound
+    /// cases run inline would hold one of the cooperative pool's few threads (two on a 2-core runner) for many
+    /// seconds and stall every other test's tasks — seen as a minute's starvation on a loaded CI machine.
+    public static func runOnOwnThread(_ target: String, count: Int, limit: Duration = .seconds(10),
+                                      make: @escaping @Sendable (inout SplitMix64) -> [UInt8],
+                                      check: @escaping @Sendable ([UInt8]) -> String?) async -> FuzzReport {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(returning: run(target, count: count, limit: limit, make: make, check: check))
+            }
+            // Deep inputs recurse in the parsers: the main thread's 8 MiB, not a secondary thread's default.
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
     /// ``run(_:count:limit:make:check:)`` for properties that await (requests to an in-process server).
     public static func run(_ target: String, count: Int, limit: Duration = .seconds(10),
                            make: (inout SplitMix64) -> [UInt8], check: ([UInt8]) async -> String?) async -> FuzzReport {

@@ -64,7 +64,7 @@ public final class PrometheusProcess: Sendable {
         self.directory = directory
         self.url = URL(string: "http://127.0.0.1:\(port)")!
         do {
-            try await waitUntilReady(within: .seconds(30))
+            try await waitUntilReady(within: .seconds(90))
         } catch {
             stop()
             throw error

@@ -8,9 +8,9 @@ import Testing
 /// second, every failure is located and worded for people (see ``ConfigFuzzTarget/problem(_:)``).
 @Suite struct ConfigFuzzTests {
     @Test(arguments: ConfigFuzzTarget.all.map(\.name))
-    func generatedAndMutatedDocuments(_ name: String) {
+    func generatedAndMutatedDocuments(_ name: String) async {
         let target = ConfigFuzzTarget.all.first { $0.name == name }!
-        let report = Fuzz.run(target.name, count: 2_000, make: target.input, check: target.problem)
+        let report = await Fuzz.runOnOwnThread(target.name, count: 2_000, make: target.input, check: target.problem)
         for failure in report.failures.prefix(10) { Issue.record("\(failure)") }
         #expect(report.failures.isEmpty, "\(report)")
     }

@@ -70,8 +70,9 @@ import Testing
         #expect(error?.code == .timeout)
         // Without the deadline this call would never return (the listener never answers). The bound
         // only proves that: on 2 cores under a parallel build, test fixtures that run the git CLI
-        // synchronously hold the cooperative pool for seconds (seen: 12 s), so it is not a speed check.
-        #expect(elapsed < .seconds(60))
+        // synchronously hold the cooperative pool for seconds (seen: 63 s on a loaded runner), so it is
+        // not a speed check.
+        #expect(elapsed < .seconds(240))
 
         // The first fetch still holds the mirror's thread: the next call waits within its own deadline.
         let queued = await gitError { () throws(GitError) in try await mirror.resolve("main", timeout: .milliseconds(200)) }

@@ -74,9 +74,9 @@ import Testing
 
     /// The scanner reads push payloads without building them; whatever it accepts Foundation accepts too,
     /// and the other way round (up to the scanner's depth limit).
-    @Test func thePayloadScannerAgreesWithFoundation() throws {
+    @Test func thePayloadScannerAgreesWithFoundation() async throws {
         let seeds = try Self.seeds(Self.providers.flatMap(\.fixtures))
-        let report = Fuzz.run("webhook.scanner", count: 2_000, make: { Self.body(seeds, &$0) }) { body in
+        let report = await Fuzz.runOnOwnThread("webhook.scanner", count: 2_000, make: { Self.body(seeds, &$0) }) { body in
             let scanned = Result { () throws(PayloadScanner.Failure) in try PayloadScanner.pick(Data(body), WebhookPayloads.repositoryShape) }
             let foundation = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
             switch (scanned, foundation) {
