@@ -20,7 +20,11 @@ import Testing
 
         """
 
-    @Test(arguments: [("after-stage:TRAFFIC_ROUTING", 1), ("before-stage:PRIMARY_ROLLOUT", 2)])
+    /// Both boundaries of every platform stage before the last traffic switch, and the clean-up after it.
+    static let points: [(String, Int)] = [("CANARY_ROLLOUT", 0), ("TRAFFIC_ROUTING", 1), ("PRIMARY_ROLLOUT", 2), ("CANARY_CLEAN", 4)]
+        .flatMap { stage, index in [("before-stage:\(stage)", index), ("after-stage:\(stage)", index)] }
+
+    @Test(arguments: points)
     func aPluginKilledMidStageFailsTheStageAndTheRollbackRunsOnANewOne(_ point: String, stage: Int) async throws {
         let fixture = try ServeFixture()
         defer { fixture.tearDown() }
