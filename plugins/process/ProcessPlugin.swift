@@ -16,6 +16,8 @@ actor ProcessPlugin: PlatformPlugin {
     /// Applications with a stage running now: their resources are reported as progressing.
     var appsInStage: Set<String> = []
     private var stageBusy = false
+    /// Why the supervisor last failed to start HAProxy again: said once, not every second.
+    var supervisionFailure: String?
     private var stageWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// What `initialize` fixed: where things live and how patient to be.

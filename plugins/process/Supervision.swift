@@ -29,9 +29,13 @@ extension ProcessPlugin {
             try await ensureHAProxy(setup, log: log)
             PluginLog.write("process: HAProxy (master pid \(again.master.pid)) had died; started it again with the "
                 + "recorded weights")
+            supervisionFailure = nil
             return true
         } catch {
-            PluginLog.write("process: HAProxy had died and did not start again: \(error)")
+            if supervisionFailure != error.description {
+                PluginLog.write("process: HAProxy had died and does not start again (trying every second): \(error)")
+                supervisionFailure = error.description
+            }
             return false
         }
     }
