@@ -64,4 +64,29 @@ struct DataDirFaultEndToEndTests {
         let sequences = events.compactMap { $0["sequence"] as? Int }
         #expect(!sequences.isEmpty && sequences == Array(1...sequences.count))
     }
+
+    /// A data folder that is read-only when the server starts: it refuses to start and says why, instead of
+    /// running without a place for its records; once the folder is writable it starts and deploys.
+    /// (A folder turning read-only under a running server cannot be staged here: the kernel refuses to
+    /// remount a tmpfs read-only while the store is open for writing, and root ignores permission bits.)
+    @Test func aReadOnlyDataFolderStopsTheStartAndSaysWhy() async throws {
+        let fixture = try ServeFixture()
+        let data = fixture.root.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        #expect(try runProcess("mount", ["-t", "tmpfs", "-o", "size=96m,mode=0700", "tmpfs", data.path]).status == 0)
+        defer {
+            _ = try? runProcess("umount", ["-l", data.path])
+            fixture.tearDown()
+        }
+        #expect(try runProcess("mount", ["-o", "remount,ro", data.path]).status == 0)
+        try fixture.startServer()
+        #expect(await fixture.waitForServerExit(seconds: 60), "it must not run without a writable data folder")
+        #expect(fixture.serverLog.contains("Read-only file system") || fixture.serverLog.contains("read-only"),
+                "\(fixture.serverLog)")
+        #expect(await fixture.text("/healthz") == nil)
+
+        #expect(try runProcess("mount", ["-o", "remount,rw", data.path]).status == 0)
+        try fixture.startServer()
+        #expect(await fixture.eventually { await fixture.version("hello") == "1.0.0" }, "\(fixture.serverLog)")
+    }
 }
