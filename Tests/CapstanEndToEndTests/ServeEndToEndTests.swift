@@ -34,6 +34,13 @@ import Glibc
         // No v1 instance is left: exactly the two v2 instances run.
         #expect(await fixture.eventually(10) { fixture.instances(of: "hello").map(fixture.version(of:)) == ["2.0.0", "2.0.0"] })
 
+        // Prometheus metrics of what this process did (read before the kill below: a restarted process counts anew,
+        // and on a loaded machine v3 may end before or after the kill).
+        let metrics = await fixture.text("/metrics") ?? ""
+        #expect(metrics.contains(#"capstan_deployments_total{state="SUCCESS"}"#), "\(metrics)")
+        #expect(metrics.contains(#"capstan_stage_duration_seconds_count{stage="SYNC",result="success"}"#))
+        #expect(metrics.contains(#"capstan_poll_duration_seconds_count{repository="apps"}"#))
+
         // Continuous requests through HAProxy while the server is killed mid-deployment and restarted.
         // Stopped by a flag, not by cancelling the task: cancelling an in-flight URLSession request
         // can deadlock FoundationNetworking on Linux (seen: swift_task_cancel vs the session's queue).
@@ -70,11 +77,6 @@ import Glibc
         let v3Events = events.filter { ($0["message"] as? String)?.contains(v3.short) == true }
         #expect(!v3Events.isEmpty)
 
-        // Prometheus metrics of what happened.
-        let metrics = await fixture.text("/metrics") ?? ""
-        #expect(metrics.contains(#"capstan_deployments_total{state="SUCCESS"}"#), "\(metrics)")
-        #expect(metrics.contains(#"capstan_stage_duration_seconds_count{stage="SYNC",result="success"}"#))
-        #expect(metrics.contains(#"capstan_poll_duration_seconds_count{repository="apps"}"#))
 
         // SIGTERM: a clean exit, and traffic still flows (instances and HAProxy are detached).
         #expect(fixture.stopServer(SIGTERM) == 0)
