@@ -18,13 +18,13 @@ import Testing
             with: {primary: 50, canary: 25, baseline: 25}
           - stage: ANALYSIS
             with:
-              duration: 14s
+              duration: 16s
               metrics:
                 - name: error-ratio
                   provider: prometheus
                   strategy: canary-baseline
                   interval: 2s
-                  initialDelay: 4s
+                  initialDelay: 6s
                   minSamples: 4
                   consecutiveErrorLimit: 2
                   direction: increase
