@@ -84,8 +84,8 @@ import Glibc
                 && fixture.running("other") == ["primary 2.0.0", "primary 2.0.0"]
         }, "\(fixture.running("hello")) \(fixture.running("other"))")
         let helloSeen = await helloLoad.stop(), otherSeen = await otherLoad.stop()
-        #expect(helloSeen.failures == [], "canary rollout: \(helloSeen.answers)")
-        #expect(otherSeen.failures == [], "blue-green: \(otherSeen.answers)")
+        #expect(helloSeen.failures == [], "canary rollout: \(helloSeen.answers); HAProxy: \(fixture.haproxyLog)")
+        #expect(otherSeen.failures == [], "blue-green: \(otherSeen.answers); HAProxy: \(fixture.haproxyLog)")
         #expect(otherSeen.answers["canary 2.0.0", default: 0] > 0, "blue-green served from the new side: \(otherSeen.answers)")
     }
 

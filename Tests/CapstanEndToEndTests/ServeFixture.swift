@@ -139,6 +139,15 @@ final class ServeFixture: @unchecked Sendable {
         return true
     }
 
+    /// The failed requests HAProxy logged (every haproxy.log under the data folder; normal ones are not logged).
+    var haproxyLog: String {
+        let data = root.appendingPathComponent("data")
+        let files = FileManager.default.enumerator(atPath: data.path)?.compactMap { $0 as? String }
+            .filter { $0.hasSuffix("haproxy.log") } ?? []
+        return files.compactMap { try? String(contentsOf: data.appendingPathComponent($0), encoding: .utf8) }
+            .joined(separator: "\n")
+    }
+
     var serverLog: String { (try? String(contentsOf: root.appendingPathComponent("serve.log"), encoding: .utf8)) ?? "" }
 
     /// GET on the API; nil when it does not answer.

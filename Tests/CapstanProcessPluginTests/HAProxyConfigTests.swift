@@ -24,7 +24,8 @@ struct HAProxyConfigTests {
         return state
     }
 
-    static let paths = HAProxyConfig.Paths(statsSocket: "/tmp/capstan-test-haproxy.sock", metricsPort: 19100)
+    static let paths = HAProxyConfig.Paths(statsSocket: "/tmp/capstan-test-haproxy.sock", metricsPort: 19100,
+                                           serverStateFile: "/tmp/capstan-test-haproxy.state")
 
     @Test func oneFrontendAndBackendPerServiceWithTheInstancesThatHaveAWeight() {
         let text = HAProxyConfig.render(Self.state, paths: Self.paths)
@@ -36,6 +37,10 @@ struct HAProxyConfigTests {
         #expect(text.contains("    server primary-eeeeeee-41001 127.0.0.1:41001 weight 100 check"))
         #expect(text.contains("    server canary-eeeeeee-41002 127.0.0.1:41002 weight 0 check"))
         #expect(!text.contains("41003")) // not ready yet: not in HAProxy
+        // A reload starts from the saved server states; failed requests are logged with why.
+        #expect(text.contains("    server-state-file /tmp/capstan-test-haproxy.state\n"))
+        #expect(text.contains("    load-server-state-from-file global\n"))
+        #expect(text.contains("    log stdout format raw local0\n    option httplog\n    option dontlog-normal\n"))
     }
 
     @Test func theTopologyIgnoresWeightsSoThatOnlyServerChangesReload() {

@@ -21,7 +21,7 @@ struct PluginHostTests {
     @Test func servicesOutliveThePluginProcessAndANewOneReportsThem() async throws {
         let executable = try #require(Self.executable, "capstan-plugin-process is not built beside the tests")
         try await ProcessPluginFixture.run { fixture in
-            let initialize = fixture.initializeParams
+            let initialize = fixture.initializeParams()
             let configuration = PluginHost.Configuration(
                 name: "process", executable: executable, target: "local", targetConfig: initialize.config,
                 dataDirectory: fixture.dataDirectory, shutdownGrace: .seconds(2))

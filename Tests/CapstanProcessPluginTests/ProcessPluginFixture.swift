@@ -45,18 +45,24 @@ final class ProcessPluginFixture: Sendable {
         try await fixture.tearDown()
     }
 
-    var initializeParams: InitializeParams {
+    func initializeParams(drainSeconds: Double = 2) -> InitializeParams {
         InitializeParams(plugin: "process", target: "local",
                          config: ["metricsPort": .number(Double(metricsPort)), "stopGraceSeconds": .number(3),
-                                  "drainSeconds": .number(2)],
+                                  "drainSeconds": .number(drainSeconds)],
                          dataDirectory: dataDirectory)
     }
 
     /// A plugin in this process, initialized.
-    func plugin() async throws -> ProcessPlugin {
+    func plugin(drainSeconds: Double = 2) async throws -> ProcessPlugin {
         let plugin = ProcessPlugin()
-        try await plugin.initialize(initializeParams)
+        try await plugin.initialize(initializeParams(drainSeconds: drainSeconds))
         return plugin
+    }
+
+    /// The plugin's HAProxy, for a test to read its runtime API and master CLI.
+    var haproxy: HAProxyController {
+        HAProxyController(executable: (try? PluginSettings([:]).haproxy) ?? "haproxy", dataDirectory: dataDirectory,
+                          metricsPort: metricsPort)
     }
 
     /// A commit id made of one repeated hex digit.

@@ -8,6 +8,9 @@ enum HAProxyConfig {
         /// The runtime API (`stats socket … level admin`).
         var statsSocket: String
         var metricsPort: Int
+        /// Where the running worker's server states (health, weights) are saved just before a reload, for the
+        /// next worker to start from (``HAProxyController``); nil leaves the directive out.
+        var serverStateFile: String? = nil
     }
 
     /// The whole configuration file. With `weights: false` every weight is left out: that text is the
@@ -18,15 +21,28 @@ enum HAProxyConfig {
             "global",
             "    stats socket \(paths.statsSocket) level admin",
             "    hard-stop-after 30s",
+        ]
+        if let stateFile = paths.serverStateFile { lines.append("    server-state-file \(stateFile)") }
+        lines += [
             "",
             "defaults",
             "    mode http",
+            // Only failed requests (5xx, refused or cut connections), with HAProxy's termination state, into
+            // haproxy.log: what an operator needs when a rollout cost a request, at no cost otherwise.
+            "    log stdout format raw local0",
+            "    option httplog",
+            "    option dontlog-normal",
             "    timeout connect 2s",
             "    timeout check 5s",
             "    timeout client 30s",
             "    timeout server 30s",
             "    retries 2",
             "    option redispatch",
+        ]
+        // A new worker otherwise starts every server with the health of a first check (one failed check takes
+        // it out): a reload while one variant carries all the traffic could refuse requests for 2 s.
+        if paths.serverStateFile != nil { lines.append("    load-server-state-from-file global") }
+        lines += [
             "",
             "frontend capstan_metrics",
             "    bind 127.0.0.1:\(paths.metricsPort)",

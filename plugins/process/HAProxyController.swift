@@ -16,7 +16,8 @@ struct HAProxyController: Sendable {
     init(executable: String, dataDirectory: String, metricsPort: Int) {
         self.executable = executable
         self.dataDirectory = dataDirectory
-        self.paths = HAProxyConfig.Paths(statsSocket: Self.file("haproxy.sock", in: dataDirectory), metricsPort: metricsPort)
+        self.paths = HAProxyConfig.Paths(statsSocket: Self.file("haproxy.sock", in: dataDirectory), metricsPort: metricsPort,
+                                         serverStateFile: Self.file("haproxy-servers.state", in: dataDirectory))
     }
 
     var configPath: String { Self.file("haproxy.cfg", in: dataDirectory) }
@@ -35,6 +36,7 @@ struct HAProxyController: Sendable {
             record.loadedTopology = topology
             return (record, "HAProxy reloaded (master pid \(record.master.pid))")
         }
+        try forgetServerStates()
         try await writeAndCheck(state)
         let master = try await start()
         let record = HAProxyRecord(master: master, configPath: configPath, loadedTopology: topology)
@@ -80,11 +82,7 @@ struct HAProxyController: Sendable {
     private func writeAndCheck(_ state: ProcessState) async throws(StageFailure) {
         let text = HAProxyConfig.render(state, paths: paths)
         let candidate = configPath + ".new"
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: candidate), options: .atomic)
-        } catch {
-            throw StageFailure("cannot write \(candidate): \(error)")
-        }
+        try write(text, to: candidate)
         let checkLog = Self.file("haproxy-check.log", in: dataDirectory)
         try? FileManager.default.removeItem(atPath: checkLog)
         let status: Int32
@@ -120,14 +118,64 @@ struct HAProxyController: Sendable {
     /// Reloads without dropping connections: SIGUSR2 to the master, which starts a new worker that takes
     /// over the listening sockets and lets the old one finish its connections; returns once the new
     /// worker answers the runtime API.
+    /// The new worker starts from the old one's server states (health, weights), saved just before.
     private func reload(_ master: ProcessIdentity) async throws(StageFailure) {
         let old = workerPid()
+        try saveServerStates()
+        defer { try? forgetServerStates() }
         guard kill(master.pid, SIGUSR2) == 0 else { throw StageFailure("cannot signal HAProxy's master \(master.pid)") }
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             if let now = workerPid(), now != old { return }
             guard ContinuousClock.now < deadline else { throw StageFailure("HAProxy did not reload: \(logTail(logPath))") }
             try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Workers a reload replaced that still finish requests they had accepted, with the weights they had then
+    /// (the runtime API reaches only the new worker). Nil when the master CLI does not answer (for a few
+    /// milliseconds after a reload, while the master starts again).
+    func leavingWorkers() -> [Int32]? {
+        guard let fd = LoopbackSockets.connectUnix(path: masterSocket) else { return nil }
+        defer { LoopbackSockets.release(fd) }
+        guard let answer = LoopbackSockets.exchange(fd, "show proc\n", halfClose: true), answer.contains("# workers") else { return nil }
+        return Self.oldWorkers(inShowProc: answer)
+    }
+
+    /// The pids listed under `# old workers` in the master CLI's `show proc`.
+    static func oldWorkers(inShowProc text: String) -> [Int32] {
+        var inOld = false
+        var pids: [Int32] = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("#") {
+                inOld = line.hasPrefix("# old workers")
+            } else if inOld, let pid = line.split(separator: " ").first.flatMap({ Int32($0) }) {
+                pids.append(pid)
+            }
+        }
+        return pids
+    }
+
+    /// Writes the running worker's `show servers state` where the configuration's `server-state-file` points.
+    private func saveServerStates() throws(StageFailure) {
+        guard let path = paths.serverStateFile else { return }
+        let states = try runtime("show servers state")
+        guard states.hasPrefix("1\n") else { throw StageFailure("HAProxy's server states are unreadable: \(states.prefix(200))") }
+        try write(states, to: path)
+    }
+
+    /// An empty state file (its version line only): servers start from the configuration. A state saved for
+    /// an earlier reload must never reach a later start, whose weights may have moved since.
+    private func forgetServerStates() throws(StageFailure) {
+        guard let path = paths.serverStateFile else { return }
+        try write("1\n", to: path)
+    }
+
+    private func write(_ text: String, to path: String) throws(StageFailure) {
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw StageFailure("cannot write \(path): \(error)")
         }
     }
 

@@ -68,7 +68,9 @@ enum LoopbackSockets {
     }
 
     /// Writes `text`, then reads until the peer closes (or the timeout); nil on a write or read error.
-    static func exchange(_ fd: Int32, _ text: String, limit: Int = 4 << 20) -> String? {
+    /// `halfClose` ends the sending side after `text`, for a peer that answers one command and then waits
+    /// for the next until it sees the end (HAProxy's master CLI).
+    static func exchange(_ fd: Int32, _ text: String, limit: Int = 4 << 20, halfClose: Bool = false) -> String? {
         var bytes = Array(text.utf8)
         var sent = 0
         while sent < bytes.count {
@@ -76,6 +78,7 @@ enum LoopbackSockets {
             guard n > 0 else { return nil }
             sent += n
         }
+        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
         while received.count < limit {

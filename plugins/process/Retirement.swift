@@ -26,7 +26,13 @@ extension ProcessPlugin {
                     try? await Task.sleep(for: .milliseconds(50))
                 }
             }
+            // A worker that a reload replaced still routes the requests it accepted, with its old weights, and
+            // the runtime API cannot see its sessions: it must be gone before anything it may route to stops.
+            let leaving = await waitForLeavingWorkers(setup.haproxy, until: deadline)
             let waited = "\(Int(((clock.now - started) / .milliseconds(1)).rounded())) ms"
+            if !leaving.isEmpty {
+                busy.append("HAProxy's previous worker(s) \(leaving.map(String.init).joined(separator: ", "))")
+            }
             if busy.isEmpty {
                 log("\(service.name): drained \(inHAProxy.count) instance(s) (no session left) in \(waited)")
             } else {
@@ -41,6 +47,18 @@ extension ProcessPlugin {
         }
         try save(setup)
         try await ensureHAProxy(setup, log: log)
+    }
+
+    /// Waits until no replaced HAProxy worker is left (or `deadline`); returns those still there. A master CLI
+    /// that does not answer for a second (HAProxy itself down) leaves no worker to wait for.
+    private func waitForLeavingWorkers(_ haproxy: HAProxyController, until deadline: ContinuousClock.Instant) async -> [Int32] {
+        let unanswered = ContinuousClock.now + .seconds(1)
+        while true {
+            let leaving = haproxy.leavingWorkers()
+            if leaving == [] || (leaving == nil && ContinuousClock.now >= unanswered) { return [] }
+            guard ContinuousClock.now < deadline else { return leaving ?? [] }
+            try? await Task.sleep(for: .milliseconds(leaving == nil ? 10 : 50))
+        }
     }
 
     /// Stops every instance of `service` and removes its frontend.
