@@ -155,7 +155,9 @@ struct StartupScenario: Scenario {
                 }
                 if toHealth != nil, let metrics = await Self.get(session, "http://127.0.0.1:\(bound)/metrics")?.body,
                    metrics.split(separator: "\n").contains(where: {
-                       $0.hasPrefix("capstan_poll_duration_seconds_count") && $0.contains("mono") })
+                       // The series is there (at 0) from the start: wait for the first poll recorded.
+                       $0.hasPrefix("capstan_poll_duration_seconds_count") && $0.contains("mono")
+                           && (Double($0.split(separator: " ").last ?? "") ?? 0) > 0 })
                 {
                     toReconcile = clock.now - start
                 }

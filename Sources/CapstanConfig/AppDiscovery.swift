@@ -31,13 +31,17 @@ public enum AppDiscovery {
             next.decoded = []
             next.lastWasFull = false
             var pathsChanged = false
+            var configsChanged = false
             for path in changed where RepoPath.name(of: path) == ApplicationDecoder.fileName {
+                configsChanged = true
                 let entry = try await decodeConfig(path, in: tree, displayPrefix: displayPrefix)
                 if (next.entries[path] == nil) != (entry == nil) { pathsChanged = true }
                 next.entries[path] = entry
                 if entry != nil { next.decoded.insert(path) }
             }
             if pathsChanged { next.sortedPaths = next.entries.keys.sorted() }
+            // No config changed: the catalog is the one built last time, not rebuilt application by application.
+            if configsChanged || next.catalog == nil { next.catalog = catalog(from: next, displayPrefix: displayPrefix) }
             cache = next
         } else {
             let configs = try await tree.files().filter { RepoPath.name(of: $0) == ApplicationDecoder.fileName }.sorted()
@@ -50,9 +54,10 @@ public enum AppDiscovery {
             next.decoded = Set(next.sortedPaths)
             next.filled = true
             next.lastWasFull = true
+            next.catalog = catalog(from: next, displayPrefix: displayPrefix)
             cache = next
         }
-        return catalog(from: cache, displayPrefix: displayPrefix)
+        return cache.catalog ?? catalog(from: cache, displayPrefix: displayPrefix)
     }
 
     /// One config file as discovery sees it; nil when there is no file at `path`.
@@ -158,6 +163,8 @@ public struct DiscoveryCache: Sendable {
     var entries: [String: Entry] = [:]
     var sortedPaths: [String] = []
     var displayPrefix = ""
+    /// The catalog of `entries`, kept for the next commit that changes no config.
+    var catalog: AppCatalog?
     /// False until a full discovery filled it.
     var filled = false
     /// The config paths the last discovery read and decoded (every one on a full pass).

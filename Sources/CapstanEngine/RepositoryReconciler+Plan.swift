@@ -19,12 +19,22 @@ extension RepositoryReconciler {
         let catalog = try await AppDiscovery.discover(in: tree, cache: &cache, changed: changedSinceLast)
         discovery = (head, cache)
         invalid = [:]
-        var records = Dictionary(try await store.apps().filter { $0.repository == repository.name }.map { ($0.name, $0) },
+        // Every record is read only on a full discovery or when some config is invalid (found by its path);
+        // otherwise only those of the applications decoded now or touched, plus one narrow column for the rest.
+        let allRecords = cache.lastWasFull || !catalog.diagnostics.isEmpty
+        let decodedNow = cache.lastWasFull ? catalog.apps : catalog.apps.filter { cache.decoded.contains($0.configPath) }
+        var records: [String: AppRecord] = [:]
+        if allRecords {
+            records = Dictionary(try await store.apps().filter { $0.repository == repository.name }.map { ($0.name, $0) },
                                  uniquingKeysWith: { first, _ in first })
+        } else {
+            for app in decodedNow { records[app.spec.name] = try await store.app(app.spec.name) }
+        }
         // Labels can only have changed in the configs decoded now.
-        try await recordLabels(cache.lastWasFull ? catalog.apps : catalog.apps.filter { cache.decoded.contains($0.configPath) },
-                               records: &records)
+        try await recordLabels(decodedNow, records: &records)
         try await markInvalidConfigs(catalog.diagnostics, records: records, outcome: &outcome)
+        let deployed: [String: CommitID?] = allRecords ? records.mapValues(\.lastDeployedCommit)
+            : try await store.deployedCommits(repository: repository.name)
 
         // Applications are compared with the commit each last deployed; most share one, so diff once per base.
         var touched: [(app: DiscoveredApp, reasons: [String])] = []
@@ -32,9 +42,10 @@ extension RepositoryReconciler {
         for app in catalog.apps {
             // Never deployed successfully: compare with the last attempt, so an unrelated commit does not
             // retry a failed first deployment; an application with no attempt at all is deployed now.
-            let attempted = records[app.spec.name]?.lastDeployedCommit == nil
+            let last = deployed[app.spec.name] ?? nil
+            let attempted = last == nil
                 ? try await store.deployments(app: app.spec.name, state: nil, limit: 1).first?.commit : nil
-            bases[app.spec.name] = records[app.spec.name]?.lastDeployedCommit ?? attempted
+            bases[app.spec.name] = last ?? attempted
         }
         let byBase = Dictionary(grouping: catalog.apps) { bases[$0.spec.name] }
         for (base, apps) in byBase where base != head {
@@ -48,7 +59,7 @@ extension RepositoryReconciler {
             touched += ChangeMatcher(apps: apps).touched(by: changed).map { (apps[$0.appIndex], $0.paths) }
         }
         for (app, reasons) in touched.sorted(by: { $0.app.spec.name < $1.app.spec.name }) {
-            let record = records[app.spec.name]
+            let record = allRecords ? records[app.spec.name] : try await store.app(app.spec.name)
             let manifests = try await AppDiscovery.manifests(of: app, in: tree, catalog: catalog)
             guard manifests.diagnostics.isEmpty else {
                 try await setStatus(app, record, .invalidConfig, summary: manifests.diagnostics.map(\.description).joined(separator: "\n"))
