@@ -41,7 +41,10 @@ public enum AppDiscovery {
             }
             if pathsChanged { next.sortedPaths = next.entries.keys.sorted() }
             // No config changed: the catalog is the one built last time, not rebuilt application by application.
-            if configsChanged || next.catalog == nil { next.catalog = catalog(from: next, displayPrefix: displayPrefix) }
+            if configsChanged || next.catalog == nil {
+                next.catalog = catalog(from: next, displayPrefix: displayPrefix)
+                next.matcher = nil
+            }
             cache = next
         } else {
             let configs = try await tree.files().filter { RepoPath.name(of: $0) == ApplicationDecoder.fileName }.sorted()
@@ -57,6 +60,7 @@ public enum AppDiscovery {
             next.catalog = catalog(from: next, displayPrefix: displayPrefix)
             cache = next
         }
+        if cache.matcher == nil, let catalog = cache.catalog { cache.matcher = ChangeMatcher(apps: catalog.apps) }
         return cache.catalog ?? catalog(from: cache, displayPrefix: displayPrefix)
     }
 
@@ -165,6 +169,8 @@ public struct DiscoveryCache: Sendable {
     var displayPrefix = ""
     /// The catalog of `entries`, kept for the next commit that changes no config.
     var catalog: AppCatalog?
+    /// A matcher over the catalog's applications (indices into `apps`), kept with it.
+    public internal(set) var matcher: ChangeMatcher?
     /// False until a full discovery filled it.
     var filled = false
     /// The config paths the last discovery read and decoded (every one on a full pass).

@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 /// A tree in memory that counts what discovery asks of it.
-private final class CountingTree: SourceTree {
+final class CountingTree: SourceTree {
     let contents: [String: String]
     let links: Set<String>
     private let counts = Mutex((lists: 0, reads: [String]()))
