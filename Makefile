@@ -41,10 +41,12 @@ demo: build
 	@scripts/demo-serve.sh .build/debug
 
 ## Benchmarks, built in release mode; figures are ratios against a baseline measured in the same run.
-## The stage-overhead scenario runs the null plugin, which capstan-bench finds beside itself.
+## The stage-overhead scenario runs the null plugin, and the start-up scenario the capstan binary, which
+## capstan-bench finds beside itself.
 bench: deps
 	$(SWIFT) build -c release --product capstan-bench
 	$(SWIFT) build -c release --product capstan-plugin-null
+	$(SWIFT) build -c release --product capstan
 	.build/release/capstan-bench --output bench/results.json
 
 clean:

@@ -6,7 +6,7 @@ struct CapstanBench {
     /// Every scenario, in the order they run; add new ones here.
     static func scenarios() -> [any Scenario] {
         [ChangedPathsScenario(), EventAppendScenario.onePerWrite, EventAppendScenario.batched, StageOverheadScenario(),
-         WebhookRouteScenario()]
+         WebhookRouteScenario(), MonorepoScenario(), StartupScenario()]
     }
 
     static func main() async {

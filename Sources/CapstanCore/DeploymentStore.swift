@@ -50,6 +50,9 @@ public protocol DeploymentStore: Sendable {
     func app(_ name: String) async throws -> AppRecord?
     /// Sorted by name.
     func apps() async throws -> [AppRecord]
+    /// Name → the commit last deployed (nil: never) of every application of `repository`: what the reconciler
+    /// needs of all of them on each commit, without their labels, summaries or diffs.
+    func deployedCommits(repository: String) async throws -> [String: CommitID?]
     /// Events with a sequence above `after`, oldest first, at most `limit`.
     func events(after: Int64, limit: Int) async throws -> [Event]
     /// One deployment's events with a sequence above `after`, oldest first, at most `limit`; a `stage`
@@ -58,4 +61,12 @@ public protocol DeploymentStore: Sendable {
         -> [Event]
     /// The highest sequence so far; 0 when there is none.
     func lastSequence() async throws -> Int64
+}
+
+extension DeploymentStore {
+    /// From `apps()`, for stores with no cheaper way.
+    public func deployedCommits(repository: String) async throws -> [String: CommitID?] {
+        Dictionary(try await apps().filter { $0.repository == repository }.map { ($0.name, $0.lastDeployedCommit) },
+                   uniquingKeysWith: { first, _ in first })
+    }
 }

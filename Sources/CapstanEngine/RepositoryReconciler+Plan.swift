@@ -7,34 +7,77 @@ extension RepositoryReconciler {
     /// Discovers the applications at `head` and records a deployment for each one it touches.
     func plan(head: CommitID, into outcome: inout Outcome) async throws {
         let tree = source.tree(at: head)
-        let catalog = try await AppDiscovery.discover(in: tree)
+        // Only the configs changed since the last planned head are read and decoded again; the rest come
+        // from the cache (a commit touching one application of 10,000 decodes one capstan.yaml).
+        var cache = discovery?.cache ?? DiscoveryCache()
+        var changedSinceLast: [String]?
+        let previous = discovery?.at
+        if let previous {
+            // A previous head no longer in the mirror (a force-push, then gc) means a full discovery, not an error.
+            changedSinceLast = try? await source.changedPaths(from: previous, to: head)
+        }
+        let catalog = try await AppDiscovery.discover(in: tree, cache: &cache, changed: changedSinceLast)
+        discovery = (head, cache)
         invalid = [:]
-        var records = Dictionary(try await store.apps().filter { $0.repository == repository.name }.map { ($0.name, $0) },
+        // Every record is read only on a full discovery or when some config is invalid (found by its path);
+        // otherwise only those of the applications decoded now or touched, plus one narrow column for the rest.
+        let allRecords = cache.lastWasFull || !catalog.diagnostics.isEmpty
+        let decodedNow = cache.lastWasFull ? catalog.apps : catalog.apps.filter { cache.decoded.contains($0.configPath) }
+        var records: [String: AppRecord] = [:]
+        if allRecords {
+            records = Dictionary(try await store.apps().filter { $0.repository == repository.name }.map { ($0.name, $0) },
                                  uniquingKeysWith: { first, _ in first })
-        try await recordLabels(catalog.apps, records: &records)
+        } else {
+            for app in decodedNow { records[app.spec.name] = try await store.app(app.spec.name) }
+        }
+        // Labels can only have changed in the configs decoded now.
+        try await recordLabels(decodedNow, records: &records)
         try await markInvalidConfigs(catalog.diagnostics, records: records, outcome: &outcome)
+        let deployed: [String: CommitID?] = allRecords ? records.mapValues(\.lastDeployedCommit)
+            : try await store.deployedCommits(repository: repository.name)
 
-        // Applications are compared with the commit each last deployed; most share one, so diff once per base.
+        // Applications are compared with the commit each last deployed. An application whose base is the same as
+        // at the previous plan and that no path changed since then touches keeps that plan's verdict: what differs
+        // between its base and this head is what differed between its base and the previous head. The others are
+        // diffed, once per base; the previous head's diff is already at hand.
+        let candidates: Set<Int>? = if changedSinceLast != nil, verdicts?.at == previous, let matcher = cache.matcher {
+            Set(matcher.touched(by: changedSinceLast!).map(\.appIndex))
+        } else { nil }
         var touched: [(app: DiscoveredApp, reasons: [String])] = []
-        var bases: [String: CommitID] = [:]
-        for app in catalog.apps {
+        var next: [String: Verdict] = [:]
+        var byBase: [CommitID: [Int]] = [:]
+        for (index, app) in catalog.apps.enumerated() {
             // Never deployed successfully: compare with the last attempt, so an unrelated commit does not
             // retry a failed first deployment; an application with no attempt at all is deployed now.
-            let attempted = records[app.spec.name]?.lastDeployedCommit == nil
+            let last = deployed[app.spec.name] ?? nil
+            let attempted = last == nil
                 ? try await store.deployments(app: app.spec.name, state: nil, limit: 1).first?.commit : nil
-            bases[app.spec.name] = records[app.spec.name]?.lastDeployedCommit ?? attempted
-        }
-        let byBase = Dictionary(grouping: catalog.apps) { bases[$0.spec.name] }
-        for (base, apps) in byBase where base != head {
-            guard let base else {
-                touched += apps.map { ($0, ["first deployment"]) }
+            guard let base = last ?? attempted else {
+                touched.append((app, ["first deployment"]))
                 continue
             }
-            let changed = try await source.changedPaths(from: base, to: head)
-            touched += ChangeMatcher(apps: apps).touched(by: changed).map { (apps[$0.appIndex], $0.paths) }
+            if base == head { continue }
+            if let candidates, !candidates.contains(index), let verdict = verdicts?.byApp[app.spec.name], verdict.base == base {
+                next[app.spec.name] = verdict
+                if let reasons = verdict.reasons { touched.append((app, reasons)) }
+                continue
+            }
+            byBase[base, default: []].append(index)
         }
+        for (base, indices) in byBase {
+            let changed = if base == previous, let changedSinceLast { changedSinceLast }
+                else { try await source.changedPaths(from: base, to: head) }
+            let apps = indices.map { catalog.apps[$0] }
+            var reasons: [Int: [String]] = [:]
+            for touch in ChangeMatcher(apps: apps).touched(by: changed) { reasons[touch.appIndex] = touch.paths }
+            for (position, app) in apps.enumerated() {
+                next[app.spec.name] = Verdict(base: base, reasons: reasons[position])
+                if let paths = reasons[position] { touched.append((app, paths)) }
+            }
+        }
+        verdicts = (head, next)
         for (app, reasons) in touched.sorted(by: { $0.app.spec.name < $1.app.spec.name }) {
-            let record = records[app.spec.name]
+            let record = allRecords ? records[app.spec.name] : try await store.app(app.spec.name)
             let manifests = try await AppDiscovery.manifests(of: app, in: tree, catalog: catalog)
             guard manifests.diagnostics.isEmpty else {
                 try await setStatus(app, record, .invalidConfig, summary: manifests.diagnostics.map(\.description).joined(separator: "\n"))

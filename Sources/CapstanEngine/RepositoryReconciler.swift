@@ -32,6 +32,16 @@ public actor RepositoryReconciler {
     /// Applications found invalid at the current head, re-asserted on every reconcile: another writer
     /// (drift) may have replaced the status in between, and the head alone would never bring it back.
     var invalid: [String: (app: DiscoveredApp, summary: String)] = [:]
+    /// The configs decoded at the last planned head, so that the next head re-decodes only those it changed.
+    var discovery: (at: CommitID, cache: DiscoveryCache)?
+    /// Whether each application deployed at another commit was touched at the head `at` (see `plan`).
+    var verdicts: (at: CommitID, byApp: [String: Verdict])?
+
+    /// What the plan at one head found for an application: its base, and the paths that touch it (nil: none).
+    struct Verdict {
+        var base: CommitID
+        var reasons: [String]?
+    }
 
     public init(repository: RepositoryConfig, source: any MirroredSource, store: any DeploymentStore,
                 fetchTimeout: Duration = .seconds(120), now: @escaping @Sendable () -> Date = Date.init) {

@@ -15,8 +15,19 @@ enum Libgit2 {
         // uid (containers, CI) would otherwise refuse its own mirrors. The option is global
         // to the process, and CapstanGit is the only module that links libgit2.
         _ = capstan_git_set_owner_validation(0)
+        // libgit2 caches parsed trees only up to 4 KiB (about 100 entries), so a folder of 10,000 applications
+        // was parsed again for every path looked up through it: reading each capstan.yaml of such a repository
+        // cost a parse of the whole folder (75 s for a full discovery of 10,000 apps instead of about 1 s).
+        // Trees up to `treeCacheLimit` stay parsed in the cache (whose total stays at libgit2's 256 MiB).
+        _ = capstan_git_set_cache_object_limit(GIT_OBJECT_TREE, treeCacheLimit)
         return count > 0
     }()
+
+    /// The largest tree kept parsed in libgit2's object cache: 16 MiB, a folder of some 400,000 entries.
+    static let treeCacheLimit = 16 << 20
+
+    /// Bytes of parsed objects in libgit2's cache now (for tests).
+    static var cachedMemory: Int { Int(capstan_git_cached_memory()) }
 
     /// Call before any libgit2 use; cheap after the first call.
     static func ensureInitialized() {

@@ -52,6 +52,14 @@ extension SQLiteDeploymentStore {
         try await fetch("SELECT \(Records.appColumns) FROM apps ORDER BY name", [], Records.app)
     }
 
+    /// Two columns of the repository's rows: no labels to decode (most of what `apps()` costs).
+    public func deployedCommits(repository: String) async throws -> [String: CommitID?] {
+        let rows = try await fetch("SELECT name, last_deployed_commit FROM apps WHERE repository = ?", [repository]) { row in
+            (try row.decode(String.self, atIndex: 0), try Records.optionalCommit(row, 1, "apps.last_deployed_commit"))
+        }
+        return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+    }
+
     /// Events with a sequence above `after`, oldest first, at most `limit`.
     public func events(after sequence: Int64, limit: Int) async throws -> [Event] {
         guard limit > 0 else { return [] }

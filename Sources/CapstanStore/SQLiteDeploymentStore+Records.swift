@@ -176,7 +176,7 @@ enum Records {
         return commit
     }
 
-    private static func optionalCommit(_ row: Row, _ index: Int, _ column: String) throws -> CommitID? {
+    static func optionalCommit(_ row: Row, _ index: Int, _ column: String) throws -> CommitID? {
         try row.decode(String?.self, atIndex: index) == nil ? nil : try commit(row, index, column)
     }
 
