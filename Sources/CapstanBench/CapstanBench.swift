@@ -6,7 +6,7 @@ struct CapstanBench {
     /// Every scenario, in the order they run; add new ones here.
     static func scenarios() -> [any Scenario] {
         [ChangedPathsScenario(), EventAppendScenario.onePerWrite, EventAppendScenario.batched, StageOverheadScenario(),
-         WebhookRouteScenario(), MonorepoScenario(), StartupScenario()]
+         WebhookRouteScenario(), MonorepoScenario(), StartupScenario(), PollScenario(), DriftScenario()]
     }
 
     static func main() async {
@@ -35,10 +35,11 @@ struct CapstanBench {
                 throw error
             }
             let measured = scenario.measuredThroughput
+            let notes = scenario.notes
             await scenario.tearDown()
             results.append(Report.Scenario(
                 name: scenario.name, ours: ours, baseline: baseline, goal: scenario.goal, items: scenario.itemsPerOp,
-                measured: measured))
+                measured: measured, notes: notes))
         }
         let report = Report(machine: .current(), scenarios: results)
         print(report.table())

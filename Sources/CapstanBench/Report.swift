@@ -32,10 +32,13 @@ struct Report: Codable {
         let goal: String
         /// Items per second at the medians, for scenarios whose op moves many items; absent otherwise.
         let throughput: Throughput?
+        /// Other figures the scenario measured (bytes exchanged, peak RSS), by name; absent when none.
+        let notes: [String: Double]?
 
         init(name: String, ours: Timing, baseline: Timing, goal: String, items: (count: Int, unit: String)? = nil,
-             measured: Throughput? = nil) {
+             measured: Throughput? = nil, notes: [String: Double] = [:]) {
             self.name = name
+            self.notes = notes.isEmpty ? nil : notes
             self.ours = ours
             self.baseline = baseline
             self.goal = goal

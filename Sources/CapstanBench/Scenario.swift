@@ -25,6 +25,9 @@ protocol Scenario {
     /// For a scenario whose load generator counts requests itself: both sides' rates, which the report's
     /// ratio is then made of (read after both sides ran).
     var measuredThroughput: Report.Throughput? { get }
+    /// Other figures a scenario measured besides time (bytes exchanged, peak RSS), by name; read after both
+    /// sides ran, written to the JSON.
+    var notes: [String: Double] { get }
 }
 
 /// Which implementation a measurement is of.
@@ -36,6 +39,7 @@ extension Scenario {
     var iterations: Int { 200 }
     var itemsPerOp: (count: Int, unit: String)? { nil }
     var measuredThroughput: Report.Throughput? { nil }
+    var notes: [String: Double] { [:] }
 
     func samples(_ side: Side, warmup: Int, iterations: Int) async throws -> [Duration] {
         try await measure(warmup: warmup, iterations: iterations) {
