@@ -37,7 +37,7 @@ public enum AppDiscovery {
                 let entry = try await decodeConfig(path, in: tree, displayPrefix: displayPrefix)
                 if (next.entries[path] == nil) != (entry == nil) { pathsChanged = true }
                 next.entries[path] = entry
-                if entry != nil { next.decoded.insert(path) }
+                if case .file = entry { next.decoded.insert(path) } // a link is refused, not decoded
             }
             if pathsChanged { next.sortedPaths = next.entries.keys.sorted() }
             // No config changed: the catalog is the one built last time, not rebuilt application by application.

@@ -32,20 +32,42 @@ struct HAProxyReloadTests {
         return nil
     }
 
+    /// An instance whose `/hold` answers only once `release` exists: a request in flight for as long as a test needs.
+    static let holdingServer = """
+        import http.server, json, os, sys, time
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/hold":
+                    while not os.path.exists(sys.argv[2]):
+                        time.sleep(0.02)
+                data = json.dumps({"version": os.environ["VERSION"], "variant": os.environ.get("CAPSTAN_VARIANT", "")}).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            def log_message(self, *args):
+                pass
+        http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+
+        """
+
     @Test func aRequestTheReplacedWorkerStillServesEndsBeforeItsInstanceStops() async throws {
         try await ProcessPluginFixture.run { fixture in
-            let plugin = try await fixture.plugin(drainSeconds: 15)
+            let plugin = try await fixture.plugin(drainSeconds: 60)
+            let release = fixture.root + "/release"
             try fixture.checkout(Self.v1, version: "1.0.0", replicas: 1)
-            try fixture.checkout(Self.v2, version: "2.0.0", replicas: 1)
+            let v2 = try fixture.checkout(Self.v2, version: "2.0.0", replicas: 1,
+                                          command: #"["python3", "hold.py", "${PORT}", "\#(release)"]"#)
+            try Self.holdingServer.write(toFile: v2.directory + "/hold.py", atomically: true, encoding: .utf8)
             try await fixture.stage(plugin, .sync, commit: Self.v1, deployment: "d-1", index: 0)
             try await fixture.stage(plugin, .canaryRollout, commit: Self.v2, previous: Self.v1, index: 0,
                                     options: ProcessPluginFixture.replicas(.number(1)))
             try await fixture.stage(plugin, .trafficRouting, commit: Self.v2, previous: Self.v1, index: 1,
                                     options: ProcessPluginFixture.traffic(canary: 100))
 
-            // A slow request on the canary, accepted by the worker that PRIMARY_ROLLOUT's reload replaces.
+            // A request held on the canary, accepted by the worker that PRIMARY_ROLLOUT's reload replaces.
             let port = fixture.frontendPort
-            let slow = Task.detached { await onThread { LoopbackSockets.httpGet(port: port, path: "/slow/3000", timeout: .seconds(20)) } }
+            let held = Task.detached { await onThread { LoopbackSockets.httpGet(port: port, path: "/hold", timeout: .seconds(90)) } }
             let canary = try #require(try fixture.running(.canary, Self.v2).first)
             let haproxy = fixture.haproxy
             let backend = try #require(try fixture.state().services.values.first?.backendName)
@@ -53,16 +75,24 @@ struct HAProxyReloadTests {
                 try await Task.sleep(for: .milliseconds(10))
             }
             try await fixture.stage(plugin, .primaryRollout, commit: Self.v2, previous: Self.v1, index: 2)
-            #expect(await Self.leaving(haproxy)?.isEmpty == false, "the replaced worker still serves the slow request")
+            #expect(await Self.leaving(haproxy)?.isEmpty == false, "the replaced worker still serves the held request")
             try await fixture.stage(plugin, .trafficRouting, commit: Self.v2, previous: Self.v1, index: 3,
                                     options: ProcessPluginFixture.traffic(primary: 100))
-            let log = StageLogLines()
-            try await fixture.stage(plugin, .canaryClean, commit: Self.v2, previous: Self.v1, index: 4, log: log)
+            #expect(haproxy.currentSessions(backend: backend, server: canary.serverName) == 0,
+                    "the new worker sees no session on the canary: only the old one knows of the request")
 
-            let answer = await slow.value
-            #expect(answer?.status == 200, "the slow request was cut: \(String(describing: answer))")
+            let log = StageLogLines()
+            let clean = Task { try await fixture.stage(plugin, .canaryClean, commit: Self.v2, previous: Self.v1, index: 4, log: log) }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(canary.process.isAlive, "the canary stopped under a request in flight")
+            #expect(FileManager.default.createFile(atPath: release, contents: nil))
+            _ = try await clean.value
+
+            let answer = await held.value
+            #expect(answer?.status == 200, "the held request was cut: \(String(describing: answer))")
             #expect(answer?.body.contains("\"canary\"") == true)
             #expect(log.all.contains { $0.contains("drained 1 instance(s)") }, "\(log.all)")
+            #expect(!canary.process.isAlive)
             #expect(await Self.leaving(haproxy) == [])
         }
     }

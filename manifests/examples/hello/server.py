@@ -1,10 +1,9 @@
-"""A tiny HTTP service for Capstan's examples: answers with its version, fails or dawdles on purpose when asked."""
+"""A tiny HTTP service for Capstan's examples: answers with its version, fails on purpose when asked."""
 import http.server
 import json
 import os
 import random
 import sys
-import time
 
 PORT = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else int(os.environ.get("PORT", "8080"))
 VERSION = os.environ.get("VERSION", "dev")
@@ -15,10 +14,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/healthz":
             status, body = 200, {"ok": True}
-        elif self.path.startswith("/slow/"):
-            # /slow/MS answers after MS milliseconds: an in-flight request for drain tests.
-            time.sleep(int(self.path[len("/slow/"):]) / 1000)
-            status, body = 200, {"version": VERSION, "variant": os.environ.get("CAPSTAN_VARIANT", "")}
         elif random.random() < ERROR_RATE:
             status, body = 500, {"error": "injected failure", "version": VERSION}
         else:
