@@ -17,7 +17,8 @@ import Testing
         try await EventStreamRouteTests.withStreamServer(store: store, settings: Self.settings) { port in
             try await EventStreamTestClient.withStream(port: port, path: "/api/v1/events/stream?after=12") { stream in
                 try await stream.read { $0.text.contains(": events after 12") }
-                try await Task.sleep(for: .milliseconds(600))
+                // A few polls while the client is there (every 50 ms; a loaded machine may take seconds).
+                for _ in 0..<400 where store.lastSequenceCalls <= 2 { try await Task.sleep(for: .milliseconds(50)) }
             }
             #expect(store.lastSequenceCalls > 2, "the stream polled while its client was there")
             // The server sees the connection close and cancels the stream: the polls stop. How soon depends on a
